@@ -1,0 +1,10 @@
+/**
+ * Every subcommand of `sweep`, each registering itself on the program.
+ */
+import type { Command } from 'commander';
+
+/** Adds one subcommand to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** All subcommands, in the order `sweep --help` lists them. */
+export const commands: RegisterCommand[] = [];

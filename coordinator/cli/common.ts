@@ -1,0 +1,67 @@
+/**
+ * What every `sweep` subcommand shares: exit codes, the usage error, the
+ * global options and flag parsers that name the flag and the allowed values.
+ */
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from 'commander';
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, workFailed: 1, badInput: 2 } as const;
+
+/** Bad input from the user: printed without a stack, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Options every command accepts (DESIGN.md, "CLI"). */
+export interface GlobalOptions {
+  /** SQLite file; default `./sweeps.sqlite` or `$SWEEP_DB`. */
+  db: string;
+  /** Redis URL; absent means local mode. Default `$REDIS_URL`. */
+  redis?: string;
+  /** Piscina threads; default: the number of cores. */
+  threads: number;
+  /** Machine-readable output. */
+  json: boolean;
+}
+
+/** Default database path: `$SWEEP_DB` or `./sweeps.sqlite`. */
+export function defaultDbPath(): string {
+  return process.env.SWEEP_DB || './sweeps.sqlite';
+}
+
+/** Default Redis URL: `$REDIS_URL`, or undefined for local mode. */
+export function defaultRedisUrl(): string | undefined {
+  return process.env.REDIS_URL || undefined;
+}
+
+/** Default thread count: the machine's cores. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+/** Commander parser for an integer flag within [min, max]. */
+export function intFlag(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^\s*[+-]?\d+\s*$/.test(raw) || value < min || value > max) {
+      throw new InvalidArgumentError(
+        `expected an integer from ${min} to ${max}, got "${raw}".`,
+      );
+    }
+    return value;
+  };
+}
+
+/** Commander parser for a Redis URL flag. */
+export function redisUrlFlag(raw: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) {
+    throw new InvalidArgumentError(
+      `expected redis://HOST:PORT[/DB] or rediss://…, got "${raw}".`,
+    );
+  }
+  return raw;
+}
