@@ -55,6 +55,7 @@ CREATE INDEX runs_sweep_activation_gradient
 CREATE TABLE attempts (
   run_id       TEXT NOT NULL REFERENCES runs (run_id),
   attempt      INTEGER NOT NULL,       -- 1, 2, … across generations
+  token        TEXT NOT NULL UNIQUE,   -- the worker's id for this try
   generation   INTEGER NOT NULL,
   worker       TEXT NOT NULL,          -- host:pid of the worker
   started_at   INTEGER NOT NULL,

@@ -1,0 +1,43 @@
+/**
+ * Events a worker reports about a run, in the order they happen. They travel
+ * through Redis (distributed mode) or in memory (local mode) to the recorder,
+ * the one writer of the store.
+ */
+import type { FinalStatus, TrainResult } from './result.ts';
+
+interface EventBase {
+  /** Run id: the hash of sweep name and canonical run config. */
+  runId: string;
+  /** The run's generation when its job was enqueued (bumped by retry). */
+  generation: number;
+  /** Unique id of this try, chosen by the worker. */
+  token: string;
+  /** Worker that made the try, `host:pid`. */
+  worker: string;
+  /** When it happened, Unix milliseconds. */
+  at: number;
+}
+
+/** A try started: the run is `running`, earlier open tries are `lost`. */
+export interface StartEvent extends EventBase {
+  kind: 'start';
+}
+
+/** A try crashed and the queue will try again (with backoff). */
+export interface RetryEvent extends EventBase {
+  kind: 'retry';
+  error: string;
+}
+
+/** A try ended the run: the final result, recorded at most once. */
+export interface FinalEvent extends EventBase {
+  kind: 'final';
+  status: FinalStatus;
+  /** Present for `done`, `inaccurate` and `diverged`. */
+  result?: TrainResult;
+  /** Why the run `crashed`, hit its `timeout` or was `cancelled`. */
+  error?: string;
+}
+
+/** Anything the recorder stores. */
+export type RecorderEvent = StartEvent | RetryEvent | FinalEvent;
