@@ -9,12 +9,7 @@ import { InvalidArgumentError } from 'commander';
 export const EXIT = { ok: 0, workFailed: 1, badInput: 2 } as const;
 
 /** Bad input from the user: printed without a stack, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { InputError as UsageError } from '../input-error.ts';
 
 /** Options every command accepts (DESIGN.md, "CLI"). */
 export interface GlobalOptions {

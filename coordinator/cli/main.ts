@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../../workers/run-config.ts';
+import { InputError } from '../input-error.ts';
 import { commands } from './commands/index.ts';
 import {
   defaultDbPath,
@@ -12,7 +13,6 @@ import {
   EXIT,
   intFlag,
   redisUrlFlag,
-  UsageError,
 } from './common.ts';
 
 function buildProgram(): Command {
@@ -51,7 +51,7 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
-  if (error instanceof UsageError || error instanceof ConfigError) {
+  if (error instanceof InputError || error instanceof ConfigError) {
     return EXIT.badInput;
   }
   return EXIT.workFailed;
