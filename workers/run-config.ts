@@ -156,7 +156,8 @@ export function formatIssues(
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     const got = valueAt(input, issue.path);
-    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+    const known = got === undefined || issue.code === 'unrecognized_keys';
+    const shown = known ? '' : ` (got ${JSON.stringify(got)})`;
     return `${path || '(root)'}: ${describe(issue)}${shown}`;
   });
 }
