@@ -1,0 +1,127 @@
+"""PyTorch reference speed for `sweep bench`: Deep Ritz training steps/s.
+
+The same work as `sweep bench` (midpoint rule with N fixed nodes, ansatz
+u = x(1-x)N(x), sine problem, Adam, float64, one thread): each step builds
+u' with autograd.grad(create_graph=True), takes the mean energy, calls
+backward() and optimizer.step().
+
+    /usr/bin/python3 bench/torch-deep-ritz.py [--cases tanh:20:256,...]
+        [--steps 1000] [--repeat 5] [--lr 1e-3] [--seed 0] [--json]
+        [--progress]
+
+Prints a table, or with --json one object {torch, cases: [...]}. Exits 3
+with {"error": ...} when torch cannot be imported.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+DEFAULT_CASES = "tanh:20:256,relu:20:256,tanh:100:1024,relu:100:1024"
+
+
+def parse_cases(text):
+    cases = []
+    for item in text.split(","):
+        act, width, nodes = item.split(":")
+        cases.append((act, int(width), int(nodes)))
+    return cases
+
+
+def run_steps(torch, ritz, act, width, nodes, steps, lr, seed):
+    """Trains a fresh network for `steps` steps; returns the loop's seconds."""
+    torch.manual_seed(seed)
+    net = ritz.network(act, width)
+    x = ritz.midpoint_nodes(nodes)
+    kappa_of, b_of = ritz.problem("sine")
+    kappa, b = kappa_of(x.detach()), b_of(x.detach())
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+
+    start = time.perf_counter()
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = ritz.ritz_loss(net, x, kappa, b)
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - start
+
+
+def measure(torch, ritz, case, args):
+    """Warm-up, then `repeat` timed runs; steps/s median, min, max."""
+    act, width, nodes = case
+    warmup = max(50, args.steps // 5)
+    run_steps(torch, ritz, act, width, nodes, warmup, args.lr, args.seed)
+    rates = []
+    for _ in range(args.repeat):
+        seconds = run_steps(
+            torch, ritz, act, width, nodes, args.steps, args.lr, args.seed
+        )
+        rates.append(args.steps / seconds)
+    return {
+        "activation": act,
+        "width": width,
+        "nodes": nodes,
+        "steps": args.steps,
+        "repeat": args.repeat,
+        "steps_per_s": {
+            "median": statistics.median(rates),
+            "min": min(rates),
+            "max": max(rates),
+            "samples": rates,
+        },
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", default=DEFAULT_CASES)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--progress", action="store_true", help="name each case on stderr"
+    )
+    args = parser.parse_args()
+
+    try:
+        import torch
+
+        import torch_ritz as ritz
+    except ImportError as error:
+        print(json.dumps({"error": f"cannot import torch: {error}"}))
+        sys.exit(3)
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    results = []
+    for case in parse_cases(args.cases):
+        if args.progress:
+            act, width, nodes = case
+            print(f"PyTorch {act} W{width} N{nodes}…", file=sys.stderr)
+        results.append(measure(torch, ritz, case, args))
+    report = {
+        "torch": torch.__version__,
+        "python": sys.executable,
+        "threads": torch.get_num_threads(),
+        "cases": results,
+    }
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"torch {report['torch']}, {report['threads']} thread")
+    for r in results:
+        s = r["steps_per_s"]
+        print(
+            f"{r['activation']:>10} W{r['width']:<4} N{r['nodes']:<5}"
+            f" {s['median']:9.1f} steps/s ({s['min']:.1f}-{s['max']:.1f})"
+        )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    main()
