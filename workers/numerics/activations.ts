@@ -1,0 +1,291 @@
+/**
+ * Activation functions σ with σ′ and σ″, pointwise and over a whole layer.
+ *
+ * At a kink (z = 0 for the ReLU family) the derivatives follow the
+ * conventions of reverse-mode AD frameworks (PyTorch): σ′_relu(0) = 0,
+ * σ′_leaky(0) = slope, σ″ ≡ 0 for both. The Dirac delta that σ″ really has
+ * there is what the `analytic` gradient adds back (deep-ritz.md).
+ */
+import type { Activation } from '../run-config.ts';
+import { cos, exp, log1p, logistic, sin, tanh } from './elementary.ts';
+
+/**
+ * Fills σ(zᵢ), σ′(zᵢ), σ″(zᵢ) for zᵢ = wᵢ·x + aᵢ, i < width, where θ is laid
+ * out as [w₀ … w_{W−1}, a₀ … a_{W−1}, …] (see params.ts).
+ */
+export type LayerFn = (
+  x: number,
+  theta: Float64Array,
+  width: number,
+  s0: Float64Array,
+  s1: Float64Array,
+  s2: Float64Array,
+) => void;
+
+/** One activation function and what the quadrature and gradients need. */
+export interface ActivationFn {
+  name: Activation;
+  /** σ(z). */
+  sigma(z: number): number;
+  /** σ′(z), with the framework convention at a kink. */
+  d1(z: number): number;
+  /** σ″(z), 0 at a kink (the framework convention). */
+  d2(z: number): number;
+  /** σ′ jumps at z = 0 (relu, leaky-relu). */
+  kinked: boolean;
+  /** σ′(0⁺) − σ′(0⁻); 0 when σ′ is continuous. */
+  jump: number;
+  /**
+   * σ is defined piecewise with its switch at z = 0 (relu, leaky-relu,
+   * relu2): the kink-aware quadrature splits there.
+   */
+  piecewise: boolean;
+  /** Mean of σ′(0⁻) and σ′(0⁺): σ′ at a kink for the Leibniz term. */
+  slopeAtKink: number;
+  /** The same σ, σ′, σ″ for a whole layer at one point x. */
+  layer: LayerFn;
+}
+
+/** Slope of `leaky-relu` for z < 0 (PyTorch's default). */
+export const LEAKY_SLOPE = 0.01;
+
+/** √(2/π) and the cubic coefficient of the tanh form of GELU. */
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+const relu: ActivationFn = {
+  name: 'relu',
+  sigma: (z) => Math.max(z, 0),
+  d1: (z) => (z > 0 ? 1 : 0),
+  d2: () => 0,
+  kinked: true,
+  jump: 1,
+  piecewise: true,
+  slopeAtKink: 0.5,
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const on = z > 0;
+      s0[i] = on ? z : 0;
+      s1[i] = on ? 1 : 0;
+      s2[i] = 0;
+    }
+  },
+};
+
+const leakyRelu: ActivationFn = {
+  name: 'leaky-relu',
+  sigma: (z) => (z > 0 ? z : LEAKY_SLOPE * z),
+  d1: (z) => (z > 0 ? 1 : LEAKY_SLOPE),
+  d2: () => 0,
+  kinked: true,
+  jump: 1 - LEAKY_SLOPE,
+  piecewise: true,
+  slopeAtKink: (1 + LEAKY_SLOPE) / 2,
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const on = z > 0;
+      s0[i] = on ? z : LEAKY_SLOPE * z;
+      s1[i] = on ? 1 : LEAKY_SLOPE;
+      s2[i] = 0;
+    }
+  },
+};
+
+// relu(z)² as a framework differentiates it: σ′ = 2·relu(z)·1[z > 0],
+// σ″ = 2·1[z > 0], so σ″(0) = 0.
+const relu2: ActivationFn = {
+  name: 'relu2',
+  sigma: (z) => (z > 0 ? z * z : 0),
+  d1: (z) => (z > 0 ? 2 * z : 0),
+  d2: (z) => (z > 0 ? 2 : 0),
+  kinked: false,
+  jump: 0,
+  piecewise: true,
+  slopeAtKink: 0,
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const on = z > 0;
+      s0[i] = on ? z * z : 0;
+      s1[i] = on ? 2 * z : 0;
+      s2[i] = on ? 2 : 0;
+    }
+  },
+};
+
+const tanhActivation: ActivationFn = {
+  name: 'tanh',
+  sigma: (z) => tanh(z),
+  d1: (z) => {
+    const t = tanh(z);
+    return 1 - t * t;
+  },
+  d2: (z) => {
+    const t = tanh(z);
+    return -2 * t * (1 - t * t);
+  },
+  ...smooth(),
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const t = tanh(theta[i] * x + theta[width + i]);
+      const d = 1 - t * t;
+      s0[i] = t;
+      s1[i] = d;
+      s2[i] = -2 * t * d;
+    }
+  },
+};
+
+const sigmoid: ActivationFn = {
+  name: 'sigmoid',
+  sigma: (z) => logistic(z),
+  d1: (z) => logistic(z) * logistic(-z),
+  d2: (z) => {
+    const s = logistic(z);
+    const r = logistic(-z);
+    return s * r * (r - s);
+  },
+  ...smooth(),
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const s = logistic(z);
+      const r = logistic(-z);
+      const d = s * r;
+      s0[i] = s;
+      s1[i] = d;
+      s2[i] = d * (r - s);
+    }
+  },
+};
+
+// swish = z·s with s = logistic(z), r = 1 − s computed as logistic(−z) so
+// that s·r keeps its relative accuracy in both tails.
+const swish: ActivationFn = {
+  name: 'swish',
+  sigma: (z) => z * logistic(z),
+  d1: (z) => {
+    const s = logistic(z);
+    return s + z * s * logistic(-z);
+  },
+  d2: (z) => {
+    const s = logistic(z);
+    const r = logistic(-z);
+    return s * r * (2 + z * (r - s));
+  },
+  ...smooth(),
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const s = logistic(z);
+      const r = logistic(-z);
+      const d = s * r;
+      s0[i] = z * s;
+      s1[i] = s + z * d;
+      s2[i] = d * (2 + z * (r - s));
+    }
+  },
+};
+
+// log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|): no overflow, no cancellation.
+function softplusValue(z: number): number {
+  return Math.max(z, 0) + log1p(exp(-Math.abs(z)));
+}
+
+const softplus: ActivationFn = {
+  name: 'softplus',
+  sigma: softplusValue,
+  d1: (z) => logistic(z),
+  d2: (z) => logistic(z) * logistic(-z),
+  ...smooth(),
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const s = logistic(z);
+      s0[i] = softplusValue(z);
+      s1[i] = s;
+      s2[i] = s * logistic(-z);
+    }
+  },
+};
+
+/**
+ * GELU, tanh form: ½ z (1 + tanh v), v = √(2/π)(z + 0.044715 z³).
+ * Returns [σ, σ′, σ″].
+ */
+function geluTerms(z: number): [number, number, number] {
+  const z2 = z * z;
+  const v = GELU_K * (z + GELU_C * z2 * z);
+  const dv = GELU_K * (1 + 3 * GELU_C * z2);
+  const ddv = GELU_K * 6 * GELU_C * z;
+  const t = tanh(v);
+  const sech2 = 1 - t * t;
+  return [
+    0.5 * z * (1 + t),
+    0.5 * (1 + t) + 0.5 * z * sech2 * dv,
+    sech2 * (dv + 0.5 * z * (ddv - 2 * t * dv * dv)),
+  ];
+}
+
+const gelu: ActivationFn = {
+  name: 'gelu',
+  sigma: (z) => geluTerms(z)[0],
+  d1: (z) => geluTerms(z)[1],
+  d2: (z) => geluTerms(z)[2],
+  ...smooth(),
+  // The layer repeats geluTerms inline: no array per node and neuron.
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const z2 = z * z;
+      const v = GELU_K * (z + GELU_C * z2 * z);
+      const dv = GELU_K * (1 + 3 * GELU_C * z2);
+      const ddv = GELU_K * 6 * GELU_C * z;
+      const t = tanh(v);
+      const sech2 = 1 - t * t;
+      s0[i] = 0.5 * z * (1 + t);
+      s1[i] = 0.5 * (1 + t) + 0.5 * z * sech2 * dv;
+      s2[i] = sech2 * (dv + 0.5 * z * (ddv - 2 * t * dv * dv));
+    }
+  },
+};
+
+const sine: ActivationFn = {
+  name: 'sin',
+  sigma: (z) => sin(z),
+  d1: (z) => cos(z),
+  d2: (z) => -sin(z),
+  ...smooth(),
+  layer(x, theta, width, s0, s1, s2) {
+    for (let i = 0; i < width; i++) {
+      const z = theta[i] * x + theta[width + i];
+      const s = sin(z);
+      s0[i] = s;
+      s1[i] = cos(z);
+      s2[i] = -s;
+    }
+  },
+};
+
+function smooth() {
+  return { kinked: false, jump: 0, piecewise: false, slopeAtKink: 0 };
+}
+
+const ACTIVATION_FNS: Record<Activation, ActivationFn> = {
+  relu,
+  'leaky-relu': leakyRelu,
+  relu2,
+  tanh: tanhActivation,
+  sigmoid,
+  swish,
+  softplus,
+  gelu,
+  sin: sine,
+};
+
+/** The activation function of that name (names as in run-config.ts). */
+export function getActivation(name: Activation): ActivationFn {
+  return ACTIVATION_FNS[name];
+}

@@ -1,0 +1,189 @@
+/**
+ * The nodes at which a rule evaluates the loss, with everything the loss
+ * needs there that does not depend on θ: weights, κ, b and the boundary
+ * factor g, g′. Buffers are allocated once; the kink-aware Gauss rule
+ * refills them at every θ without allocating.
+ */
+import type { ActivationFn } from './activations.ts';
+import type { Boundary } from './boundary.ts';
+import type { ProblemFn } from './problems.ts';
+import {
+  fillCompositeGauss,
+  fillMidpoint,
+  type GaussRule,
+  gaussLegendre,
+  mergeMesh,
+  sortPrefix,
+} from './quadrature.ts';
+
+/**
+ * Node data, structure of arrays. Node k contributes
+ * ωκ·u′²/2 − ωb·u + p·N²/2 to the loss, where u = g·N, u′ = g′N + gN′ and
+ * p is the penalty weight (β at the two boundary nodes of `penalty`, else 0).
+ */
+export class NodeSet {
+  /** Position x of each node. */
+  readonly x: Float64Array;
+  /** Quadrature weight ω. */
+  readonly weight: Float64Array;
+  /** ω·κ(x). */
+  readonly kw: Float64Array;
+  /** ω·b(x). */
+  readonly bw: Float64Array;
+  /** g(x). */
+  readonly g: Float64Array;
+  /** g′(x). */
+  readonly dg: Float64Array;
+  /** Penalty weight p (β or 0). */
+  readonly pw: Float64Array;
+  /** Nodes in use, penalty nodes included (they come last). */
+  count = 0;
+  /** Quadrature nodes in use (the first `quadratureCount`). */
+  quadratureCount = 0;
+
+  constructor(capacity: number) {
+    this.x = new Float64Array(capacity);
+    this.weight = new Float64Array(capacity);
+    this.kw = new Float64Array(capacity);
+    this.bw = new Float64Array(capacity);
+    this.g = new Float64Array(capacity);
+    this.dg = new Float64Array(capacity);
+    this.pw = new Float64Array(capacity);
+  }
+
+  /**
+   * Fills κ, b, g, g′ of the first `quadratureCount` nodes from x and ω,
+   * then appends the penalty nodes x = 0 and x = 1 when β > 0.
+   */
+  complete(problem: ProblemFn, boundary: Boundary): void {
+    for (let k = 0; k < this.quadratureCount; k++) {
+      const x = this.x[k];
+      const w = this.weight[k];
+      this.kw[k] = w * problem.kappa(x);
+      this.bw[k] = w * problem.b(x);
+      this.g[k] = boundary.g(x);
+      this.dg[k] = boundary.dg(x);
+      this.pw[k] = 0;
+    }
+    this.count = this.quadratureCount;
+    if (boundary.penalty > 0) {
+      this.addPenaltyNode(0, boundary.penalty);
+      this.addPenaltyNode(1, boundary.penalty);
+    }
+  }
+
+  private addPenaltyNode(x: number, beta: number): void {
+    const k = this.count++;
+    this.x[k] = x;
+    this.weight[k] = 0;
+    this.kw[k] = 0;
+    this.bw[k] = 0;
+    this.g[k] = 1;
+    this.dg[k] = 0;
+    this.pw[k] = beta;
+  }
+}
+
+/** A quadrature rule bound to one run: its nodes at a given θ. */
+export interface NodeRule {
+  nodes: NodeSet;
+  /** Brings `nodes` up to date for θ (a no-op for fixed nodes). */
+  prepare(theta: Float64Array): void;
+}
+
+/** What a rule needs to know about the run. */
+export interface RuleContext {
+  problem: ProblemFn;
+  boundary: Boundary;
+  activation: ActivationFn;
+  width: number;
+}
+
+/** The midpoint rule: N fixed nodes (k + ½)/N, weight 1/N. */
+export function midpointRule(nodes: number, run: RuleContext): NodeRule {
+  const set = new NodeSet(nodes + 2);
+  fillMidpoint(nodes, set.x, set.weight);
+  set.quadratureCount = nodes;
+  set.complete(run.problem, run.boundary);
+  return { nodes: set, prepare() {} };
+}
+
+/**
+ * The kink-aware composite Gauss–Legendre rule: [0, 1] split at j/M, at the
+ * problem's breakpoints and, for a piecewise σ, at every kink
+ * ξᵢ = −aᵢ/wᵢ in (0, 1); q points on every piece.
+ */
+export function gaussRule(
+  cells: number,
+  points: number,
+  run: RuleContext,
+): NodeRule {
+  const rule = gaussLegendre(points);
+  const fixed = run.problem.breakpoints.filter((b) => b > 0 && b < 1);
+  const extraCapacity =
+    fixed.length + (run.activation.piecewise ? run.width : 0);
+  const extra = new Float64Array(Math.max(extraCapacity, 1));
+  const breaks = new Float64Array(cells + 1 + extraCapacity);
+  const set = new NodeSet(points * (cells + extraCapacity) + 2);
+
+  const build = (theta: Float64Array) => {
+    const count = collectExtraPoints(theta, run, fixed, extra);
+    sortPrefix(extra, count);
+    const breakCount = mergeMesh(cells, extra, count, breaks);
+    set.quadratureCount = fill(breaks, breakCount, rule, set);
+    set.complete(run.problem, run.boundary);
+  };
+
+  if (run.activation.piecewise) return { nodes: set, prepare: build };
+  // Without kinks the nodes never change: build them once.
+  build(new Float64Array(3 * run.width + 1));
+  return { nodes: set, prepare() {} };
+}
+
+function fill(
+  breaks: Float64Array,
+  breakCount: number,
+  rule: GaussRule,
+  set: NodeSet,
+): number {
+  return fillCompositeGauss(breaks, breakCount, rule, set.x, set.weight);
+}
+
+/** Writes the problem's breakpoints and the kinks inside (0, 1) to `out`. */
+function collectExtraPoints(
+  theta: Float64Array,
+  run: RuleContext,
+  fixed: readonly number[],
+  out: Float64Array,
+): number {
+  let n = 0;
+  for (let j = 0; j < fixed.length; j++) out[n++] = fixed[j];
+  if (!run.activation.piecewise) return n;
+  const width = run.width;
+  for (let i = 0; i < width; i++) {
+    const xi = kinkOf(theta, width, i);
+    if (xi > 0 && xi < 1) out[n++] = xi;
+  }
+  return n;
+}
+
+/** ξᵢ = −aᵢ/wᵢ, where wᵢx + aᵢ = 0; NaN when wᵢ = 0 (no kink). */
+export function kinkOf(theta: Float64Array, width: number, i: number): number {
+  const w = theta[i];
+  return w === 0 ? Number.NaN : -theta[width + i] / w;
+}
+
+/** Neurons of a piecewise σ whose kink lies in (0, 1). */
+export function kinksInside(
+  theta: Float64Array,
+  width: number,
+  activation: ActivationFn,
+): number {
+  if (!activation.piecewise) return 0;
+  let count = 0;
+  for (let i = 0; i < width; i++) {
+    const xi = kinkOf(theta, width, i);
+    if (xi > 0 && xi < 1) count++;
+  }
+  return count;
+}
