@@ -1,0 +1,56 @@
+/**
+ * Live queue state for `sweep status` and the dashboard.
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { connectOnce } from './connection.ts';
+import { EVENTS_STREAM, PREFIX, QUEUE } from './keys.ts';
+
+/** Jobs per state, and what waits to be recorded. */
+export interface QueueCounts {
+  /** Jobs waiting for a worker. */
+  waiting: number;
+  /** Jobs being trained now. */
+  active: number;
+  /** Jobs waiting out a retry backoff. */
+  delayed: number;
+  /** Jobs BullMQ failed, not yet recorded as crashed. */
+  failed: number;
+  /** Events in the stream not yet recorded. */
+  unrecorded: number;
+  /** Worker connections on the queue. */
+  workers: number;
+}
+
+/**
+ * Counts jobs per state in the queue. Takes a URL (connects, counts and
+ * disconnects) or an open client (kept open, for frequent polling).
+ */
+export async function queueCounts(redis: string | Redis): Promise<QueueCounts> {
+  const client = typeof redis === 'string' ? await connectOnce(redis) : redis;
+  const queue = new Queue(QUEUE, { connection: client, prefix: PREFIX });
+  try {
+    const counts = await queue.getJobCounts(
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+      'failed',
+    );
+    const [unrecorded, workers] = await Promise.all([
+      client.xlen(EVENTS_STREAM),
+      queue.getWorkersCount(),
+    ]);
+    return {
+      waiting: counts.waiting + counts.prioritized,
+      active: counts.active,
+      delayed: counts.delayed,
+      failed: counts.failed,
+      unrecorded,
+      workers,
+    };
+  } finally {
+    await queue.close();
+    if (typeof redis === 'string') client.disconnect();
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * The recorder: the one writer of the store in distributed mode. It reads
+ * worker events from the Redis stream as consumer group `recorder`, stores
+ * each batch in one transaction, and only then acknowledges and deletes the
+ * entries, so a recorder that dies loses nothing and Redis keeps only what
+ * is not yet recorded. It also records, as `crashed`, the jobs BullMQ
+ * failed by itself (a job whose workers kept dying) and removes them.
+ */
+import { hostname } from 'node:os';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { FinalEvent, RecorderEvent } from '../../workers/events.ts';
+import type { RunJob } from '../../workers/execute-run.ts';
+import { durableOptions } from './connection.ts';
+import { decodeEvents } from './event-codec.ts';
+import { EVENTS_FIELD } from './event-writer.ts';
+import { EVENTS_STREAM, PREFIX, QUEUE, RECORDER_GROUP } from './keys.ts';
+
+/** Where events are stored: the store's `recordEvents`. */
+export interface EventSink {
+  /** Stores events in one transaction; idempotent. */
+  recordEvents(events: RecorderEvent[]): Promise<void>;
+}
+
+/** Options of `startRecorder`. */
+export interface RecorderOptions {
+  /** Called after each batch is committed, with its events. */
+  onRecorded?(events: readonly RecorderEvent[]): void;
+  /** Called on a failure the recorder works around (it keeps going). */
+  onError?(error: Error): void;
+  /** Called when the connection to Redis is lost, and when it is back. */
+  onRedis?(state: 'lost' | 'back'): void;
+  /** Stream entries read at most per batch (default 500). */
+  batchSize?: number;
+  /** Longest wait for new entries per read, milliseconds (default 200). */
+  blockMs?: number;
+  /**
+   * Entries read but not acknowledged for this long by another recorder
+   * (one that died) are taken over, milliseconds (default 30 000).
+   */
+  claimIdleMs?: number;
+  /** Interval of the take-over and failed-job checks, ms (default 1000). */
+  housekeepingMs?: number;
+}
+
+/** A running recorder. */
+export interface Recorder {
+  /**
+   * Records everything in the stream now, including entries a dead
+   * recorder left unacknowledged, and jobs BullMQ failed. Resolves when
+   * done: what the store lacks then is not in Redis either.
+   */
+  drain(): Promise<void>;
+  /** Stops reading after the batch in progress and closes connections. */
+  stop(): Promise<void>;
+  /** Events recorded so far. */
+  readonly recorded: number;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * Starts a recorder writing into `store`. Creates the consumer group when
+ * missing (again after Redis lost its data).
+ */
+export async function startRecorder(
+  redisUrl: string,
+  store: EventSink,
+  options: RecorderOptions = {},
+): Promise<Recorder> {
+  const recorder = new StreamRecorder(redisUrl, store, options);
+  await recorder.start();
+  return recorder;
+}
+
+class StreamRecorder implements Recorder {
+  recorded = 0;
+  private readonly consumer = `${hostname()}:${process.pid}`;
+  private readonly reader: Redis;
+  private readonly client: Redis;
+  private readonly queue: Queue;
+  private readonly batchSize: number;
+  private stopping = false;
+  private loop: Promise<void> = Promise.resolve();
+  private lastHousekeeping = 0;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    redisUrl: string,
+    private readonly store: EventSink,
+    private readonly options: RecorderOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.reader = new Redis(durableOptions(redisUrl));
+    this.client = new Redis(durableOptions(redisUrl));
+    this.queue = new Queue(QUEUE, { connection: this.client, prefix: PREFIX });
+    this.watch(this.client);
+    this.reader.on('error', () => {});
+    this.queue.on('error', () => {});
+  }
+
+  async start(): Promise<void> {
+    await this.ensureGroup();
+    this.loop = this.run();
+  }
+
+  drain(): Promise<void> {
+    return this.exclusive(async () => {
+      // Entries the reading loop took while we held the lock are pending
+      // again by the time new ones run out: go round until none are.
+      do {
+        await this.claim(0);
+        for (;;) {
+          const entries = await this.readNew(this.client, undefined);
+          if (entries.length === 0) break;
+          await this.record(entries);
+        }
+      } while ((await this.pendingCount()) > 0);
+      while ((await this.recordFailedJobs()) === this.batchSize);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // Ends a blocked read at once; a batch being recorded still finishes.
+    this.reader.disconnect();
+    await this.loop;
+    await this.writes;
+    await this.queue.close().catch(() => {});
+    this.client.disconnect();
+  }
+
+  private watch(client: Redis): void {
+    let up = true;
+    client.on('error', () => {});
+    client.on('close', () => {
+      if (!up || this.stopping) return;
+      up = false;
+      this.options.onRedis?.('lost');
+    });
+    client.on('ready', () => {
+      if (up) return;
+      up = true;
+      this.options.onRedis?.('back');
+    });
+  }
+
+  private async run(): Promise<void> {
+    const blockMs = this.options.blockMs ?? 200;
+    while (!this.stopping) {
+      try {
+        await this.housekeeping();
+        const entries = await this.readNew(this.reader, blockMs);
+        if (entries.length > 0) {
+          await this.exclusive(() => this.record(entries));
+        }
+      } catch (error) {
+        await this.recover(error);
+      }
+    }
+  }
+
+  private async recover(error: unknown): Promise<void> {
+    if (this.stopping) return;
+    if (String(error).includes('NOGROUP')) {
+      await this.ensureGroup().catch(() => {});
+      return;
+    }
+    this.report(error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  private report(error: unknown): void {
+    const wrapped = error instanceof Error ? error : new Error(String(error));
+    this.options.onError?.(wrapped);
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      // From id 0: events written before the group existed are read too.
+      await this.client.xgroup(
+        'CREATE',
+        EVENTS_STREAM,
+        RECORDER_GROUP,
+        '0',
+        'MKSTREAM',
+      );
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+  }
+
+  private async housekeeping(): Promise<void> {
+    const every = this.options.housekeepingMs ?? 1000;
+    if (Date.now() - this.lastHousekeeping < every) return;
+    this.lastHousekeeping = Date.now();
+    await this.exclusive(async () => {
+      await this.claim(this.options.claimIdleMs ?? 30_000);
+      await this.recordFailedJobs();
+    });
+  }
+
+  /** Serialises store writes: one transaction at a time. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(work, work);
+    this.writes = next.catch(() => {});
+    return next;
+  }
+
+  private async readNew(
+    client: Redis,
+    blockMs: number | undefined,
+  ): Promise<StreamEntry[]> {
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    const reply = (await client.call(
+      'XREADGROUP',
+      'GROUP',
+      RECORDER_GROUP,
+      this.consumer,
+      'COUNT',
+      this.batchSize,
+      ...block,
+      'STREAMS',
+      EVENTS_STREAM,
+      '>',
+    )) as [string, StreamEntry[]][] | null;
+    return reply?.[0]?.[1] ?? [];
+  }
+
+  private async pendingCount(): Promise<number> {
+    const summary = (await this.client.xpending(
+      EVENTS_STREAM,
+      RECORDER_GROUP,
+    )) as [number, ...unknown[]];
+    return Number(summary[0]);
+  }
+
+  /** Takes over entries pending longer than `minIdleMs` and records them. */
+  private async claim(minIdleMs: number): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const reply = (await this.client.call(
+        'XAUTOCLAIM',
+        EVENTS_STREAM,
+        RECORDER_GROUP,
+        this.consumer,
+        minIdleMs,
+        cursor,
+        'COUNT',
+        this.batchSize,
+      )) as [string, (StreamEntry | null)[], string[]?];
+      cursor = reply[0];
+      const entries = reply[1].filter((e): e is StreamEntry => e !== null);
+      if (entries.length > 0) await this.record(entries);
+    } while (cursor !== '0-0' && !this.stopping);
+  }
+
+  private decode(entries: StreamEntry[]): RecorderEvent[] {
+    const events: RecorderEvent[] = [];
+    for (const [id, fields] of entries) {
+      const at = fields.indexOf(EVENTS_FIELD);
+      try {
+        events.push(...decodeEvents(fields[at + 1]));
+      } catch (error) {
+        this.report(new Error(`unreadable stream entry ${id}: ${error}`));
+      }
+    }
+    return events;
+  }
+
+  /**
+   * Stores the events of `entries`, then acknowledges and deletes them.
+   * When the batch fails, records entry by entry so that one bad entry
+   * stays pending (retried at take-over) without holding up the others.
+   */
+  private async record(entries: StreamEntry[]): Promise<void> {
+    const events = this.decode(entries);
+    try {
+      await this.store.recordEvents(events);
+    } catch (error) {
+      if (entries.length === 1) throw error;
+      for (const entry of entries) {
+        await this.record([entry]).catch((e) => this.report(e));
+      }
+      return;
+    }
+    const ids = entries.map(([id]) => id);
+    await this.client
+      .multi()
+      .xack(EVENTS_STREAM, RECORDER_GROUP, ...ids)
+      .xdel(EVENTS_STREAM, ...ids)
+      .exec();
+    this.recorded += events.length;
+    if (events.length > 0) this.options.onRecorded?.(events);
+  }
+
+  /**
+   * Jobs BullMQ failed itself, recorded as `crashed` finals and removed;
+   * one page of them. Resolves with the number handled.
+   */
+  private async recordFailedJobs(): Promise<number> {
+    const jobs = await this.queue.getFailed(0, this.batchSize - 1);
+    if (jobs.length === 0) return 0;
+    const events: FinalEvent[] = jobs.map((job) => {
+      const data = job.data as RunJob;
+      return {
+        kind: 'final',
+        status: 'crashed',
+        runId: data.runId,
+        generation: data.generation,
+        token: `failed:${job.id}:${job.timestamp}:${job.attemptsStarted}`,
+        worker: job.processedBy ?? 'queue',
+        at: job.finishedOn ?? Date.now(),
+        error: job.failedReason || 'failed in the queue',
+      };
+    });
+    await this.store.recordEvents(events);
+    await Promise.all(jobs.map((job) => job.remove()));
+    this.recorded += events.length;
+    this.options.onRecorded?.(events);
+    return jobs.length;
+  }
+}
