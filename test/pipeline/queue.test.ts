@@ -231,16 +231,15 @@ test('a job BullMQ failed by itself is recorded as crashed and removed', async (
   const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
   // Move the first job to failed the way BullMQ does for a job whose
   // workers keep dying: through a worker that takes it and fails it.
-  const worker = new Worker(QUEUE, null, {
-    connection: durableOptions(server.url),
-    prefix: PREFIX,
-  });
+  const connection = new Redis(durableOptions(server.url));
+  const worker = new Worker(QUEUE, null, { connection, prefix: PREFIX });
   const token = 'tok';
   const job = await worker.getNextJob(token);
   assert.ok(job);
   const reason = 'job stalled more than allowable limit';
   await job.moveToFailed(new UnrecoverableError(reason), token);
   await worker.close();
+  connection.disconnect();
 
   const sink = new MemorySink();
   const recorder = await startRecorder(server.url, sink);
