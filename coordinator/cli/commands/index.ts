@@ -2,9 +2,10 @@
  * Every subcommand of `sweep`, each registering itself on the program.
  */
 import type { Command } from 'commander';
+import { register as worker } from './worker.ts';
 
 /** Adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** All subcommands, in the order `sweep --help` lists them. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [worker];

@@ -1,0 +1,300 @@
+/**
+ * The distributed worker: a BullMQ Worker on the `train` queue whose
+ * concurrency is its Piscina pool size. Training runs in the pool, so the
+ * main thread stays free to renew job locks; every try's events go to the
+ * Redis stream before its job completes.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Job, WaitingError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { durableOptions, safeUrl } from '../coordinator/queue/connection.ts';
+import {
+  createEventWriter,
+  type EventWriter,
+} from '../coordinator/queue/event-writer.ts';
+import {
+  CANCEL_CHANNEL,
+  CANCELLED_SET,
+  PREFIX,
+  QUEUE,
+} from '../coordinator/queue/keys.ts';
+import type { RecorderEvent } from './events.ts';
+import { executeAttempt, HandBack, type RunJob } from './execute-run.ts';
+import { createTrainPool, type TrainPool } from './pool.ts';
+
+/** Default lock duration of a job, milliseconds (BullMQ's default). */
+export const DEFAULT_LOCK_MS = 30_000;
+
+/** Default time running tries get to finish on SIGTERM, milliseconds. */
+export const DEFAULT_GRACE_MS = 30_000;
+
+/** Options of `startWorker`. */
+export interface WorkerOptions {
+  /** Redis URL of the queue. */
+  redisUrl: string;
+  /** Training threads, and jobs taken at once. */
+  threads: number;
+  /**
+   * Job lock duration, milliseconds (default 30 000). The lock is renewed
+   * every half of it while the run trains; a worker that dies holds its
+   * runs this long (plus one stall check) before they are redelivered.
+   */
+  lockMs?: number;
+  /**
+   * On `stop()`, how long running tries may take to finish before they
+   * are stopped and handed back to the queue, milliseconds (default 30 000).
+   */
+  graceMs?: number;
+  /** Heap limit of one training thread, megabytes (default 512). */
+  threadHeapMb?: number;
+  /** Jobs taken beyond the thread count, queued in the pool (default 0). */
+  prefetch?: number;
+  /** Logs a line per run started and finished too (default true). */
+  logRuns?: boolean;
+  /** Where log lines go (default stdout). */
+  log?: (line: string) => void;
+}
+
+/** A running worker. */
+export interface SweepWorker {
+  /** `host:pid`, as in the attempts table. */
+  readonly id: string;
+  /**
+   * Stops taking jobs, lets running tries finish within `graceMs`, then
+   * stops the rest and hands them back to the queue; closes everything.
+   */
+  stop(): Promise<void>;
+}
+
+interface Active {
+  sweep: string;
+  controller: AbortController;
+}
+
+/** What a completed job returns to BullMQ: small on purpose. */
+interface JobSummary {
+  status: string;
+}
+
+/** Starts a worker; resolves once it is connected and taking jobs. */
+export async function startWorker(
+  options: WorkerOptions,
+): Promise<SweepWorker> {
+  const worker = new SweepWorkerImpl(options);
+  await worker.start();
+  return worker;
+}
+
+function durationOf(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+class SweepWorkerImpl implements SweepWorker {
+  readonly id = `${hostname()}:${process.pid}`;
+  private readonly log: (line: string) => void;
+  private readonly client: Redis;
+  private readonly subscriber: Redis;
+  private readonly writer: EventWriter;
+  private readonly pool: TrainPool;
+  private readonly active = new Map<string, Active>();
+  private cancelled = new Set<string>();
+  private bull: Worker | undefined;
+  private redisUp = true;
+  private lastError = '';
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.client = new Redis(durableOptions(options.redisUrl));
+    this.subscriber = new Redis(durableOptions(options.redisUrl));
+    this.writer = createEventWriter(this.client);
+    this.pool = createTrainPool({
+      threads: options.threads,
+      maxOldGenerationSizeMb: options.threadHeapMb,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.watchConnection();
+    await this.client.ping();
+    await this.watchCancels();
+    const lockMs = this.options.lockMs ?? DEFAULT_LOCK_MS;
+    const prefetch = this.options.prefetch ?? 0;
+    this.bull = new Worker(QUEUE, (job, token) => this.process(job, token), {
+      connection: this.client,
+      prefix: PREFIX,
+      name: this.id,
+      concurrency: this.options.threads + prefetch,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+    });
+    this.bull.on('error', (error) => this.onQueueError(error));
+    await this.bull.waitUntilReady();
+    this.log(
+      `worker ${this.id} joined ${safeUrl(this.options.redisUrl)}: ` +
+        `${this.options.threads} threads, lock ${durationOf(lockMs)}`,
+    );
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
+    this.log(
+      `worker ${this.id} stopping: taking no more runs, ` +
+        `${this.active.size} running get ${durationOf(graceMs)} to finish`,
+    );
+    const handBack = setTimeout(() => {
+      if (this.active.size === 0) return;
+      this.log(
+        `worker ${this.id}: grace period over, handing ` +
+          `${this.active.size} runs back to the queue`,
+      );
+      for (const { controller } of this.active.values()) {
+        controller.abort(new HandBack('worker stopping'));
+      }
+    }, graceMs);
+    try {
+      await this.bull?.close();
+    } finally {
+      clearTimeout(handBack);
+      await this.pool.close();
+      this.subscriber.disconnect();
+      this.client.disconnect();
+    }
+    this.log(`worker ${this.id} stopped`);
+  }
+
+  private watchConnection(): void {
+    this.client.on('error', () => {});
+    this.subscriber.on('error', () => {});
+    this.client.on('close', () => {
+      if (!this.redisUp || this.stopping) return;
+      this.redisUp = false;
+      this.log(`worker ${this.id}: Redis lost; reconnecting`);
+    });
+    this.client.on('ready', () => {
+      if (this.redisUp) return;
+      this.redisUp = true;
+      this.lastError = '';
+      this.log(`worker ${this.id}: Redis back`);
+    });
+  }
+
+  /** Errors BullMQ reports (lock renewals, lost jobs): one line each. */
+  private onQueueError(error: Error): void {
+    if (!this.redisUp || this.stopping) return;
+    if (error.message === this.lastError) return;
+    this.lastError = error.message;
+    this.log(`worker ${this.id}: queue: ${error.message}`);
+  }
+
+  /** Follows `sweep cancel`: the set is re-read on every announcement. */
+  private async watchCancels(): Promise<void> {
+    this.subscriber.on('message', () => {
+      this.refreshCancelled().catch(() => {});
+    });
+    // After a reconnection messages may have been missed: read again.
+    this.subscriber.on('ready', () => {
+      this.refreshCancelled().catch(() => {});
+    });
+    await this.subscriber.subscribe(CANCEL_CHANNEL);
+    await this.refreshCancelled();
+  }
+
+  private async refreshCancelled(): Promise<void> {
+    this.cancelled = new Set(await this.client.smembers(CANCELLED_SET));
+    for (const [jobId, try_] of this.active) {
+      if (!this.cancelled.has(try_.sweep)) continue;
+      if (try_.controller.signal.aborted) continue;
+      this.log(`run ${jobId}: sweep ${try_.sweep} cancelled, stopping it`);
+      try_.controller.abort(new Error(`sweep ${try_.sweep} cancelled`));
+    }
+  }
+
+  private async isCancelled(sweep: string): Promise<boolean> {
+    if (!this.cancelled.has(sweep)) return false;
+    // Confirm with Redis: the cancel may have just been lifted (resume).
+    return (await this.client.sismember(CANCELLED_SET, sweep)) === 1;
+  }
+
+  private emit = (event: RecorderEvent): Promise<void> =>
+    this.writer.emit(event);
+
+  private async process(job: Job, lockToken?: string): Promise<JobSummary> {
+    const data = job.data as RunJob;
+    if (await this.isCancelled(data.sweep)) return this.skip(data);
+
+    const attempts = job.opts.attempts ?? 1;
+    const tryNumber = job.attemptsMade + 1;
+    const controller = new AbortController();
+    const key = data.runId;
+    this.active.set(key, { sweep: data.sweep, controller });
+    const started = Date.now();
+    if (this.options.logRuns !== false) {
+      this.log(
+        `run ${data.runId} of sweep ${data.sweep} started ` +
+          `(try ${tryNumber} of ${attempts})`,
+      );
+    }
+    let crash = '';
+    const end = await executeAttempt(
+      this.pool,
+      data,
+      {
+        token: randomUUID(),
+        worker: this.id,
+        finalAttempt: tryNumber >= attempts,
+        signal: controller.signal,
+      },
+      (event) => {
+        if (event.kind === 'retry') crash = event.error;
+        if (event.kind === 'final') this.logFinal(data, event, started);
+        return this.emit(event);
+      },
+    ).finally(() => this.active.delete(key));
+
+    if (end === 'final') return { status: 'final' };
+    if (end === 'retry') {
+      this.log(
+        `run ${data.runId} crashed on try ${tryNumber} of ${attempts}, ` +
+          `will retry: ${crash}`,
+      );
+      throw new Error(crash);
+    }
+    this.log(`run ${data.runId} handed back to the queue`);
+    // If this fails the job keeps no lock and is redelivered as stalled.
+    await job.moveToWait(lockToken).catch(() => {});
+    throw new WaitingError();
+  }
+
+  private logFinal(data: RunJob, event: RecorderEvent, started: number) {
+    if (event.kind !== 'final') return;
+    const loud = event.status === 'crashed' || event.status === 'timeout';
+    if (this.options.logRuns === false && !loud) return;
+    const why = event.error ? `: ${event.error}` : '';
+    this.log(
+      `run ${data.runId} ${event.status} after ` +
+        `${durationOf(Date.now() - started)}${why}`,
+    );
+  }
+
+  /** A job of a cancelled sweep: ends `cancelled` without training. */
+  private async skip(data: RunJob): Promise<JobSummary> {
+    await this.emit({
+      kind: 'final',
+      status: 'cancelled',
+      runId: data.runId,
+      generation: data.generation,
+      token: randomUUID(),
+      worker: this.id,
+      at: Date.now(),
+      error: `sweep ${data.sweep} cancelled`,
+    });
+    return { status: 'cancelled' };
+  }
+}
