@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { FinalEvent, RecorderEvent } from '../../workers/events.ts';
+import type { RecorderEvent } from '../../workers/events.ts';
 import type { RunJob } from '../../workers/execute-run.ts';
 import { durableOptions } from './connection.ts';
 import { decodeEvents } from './event-codec.ts';
@@ -296,23 +296,26 @@ class StreamRecorder implements Recorder {
 
   /**
    * Jobs BullMQ failed itself, recorded as `crashed` finals and removed;
-   * one page of them. Resolves with the number handled.
+   * one page of them. Each gets a `start` too, so that the try left open
+   * by the worker that died is marked lost. Resolves with the number.
    */
   private async recordFailedJobs(): Promise<number> {
     const jobs = await this.queue.getFailed(0, this.batchSize - 1);
     if (jobs.length === 0) return 0;
-    const events: FinalEvent[] = jobs.map((job) => {
+    const events = jobs.flatMap((job): RecorderEvent[] => {
       const data = job.data as RunJob;
-      return {
-        kind: 'final',
-        status: 'crashed',
+      const base = {
         runId: data.runId,
         generation: data.generation,
         token: `failed:${job.id}:${job.timestamp}:${job.attemptsStarted}`,
         worker: job.processedBy ?? 'queue',
         at: job.finishedOn ?? Date.now(),
-        error: job.failedReason || 'failed in the queue',
       };
+      const error = job.failedReason || 'failed in the queue';
+      return [
+        { kind: 'start', ...base },
+        { kind: 'final', status: 'crashed', error, ...base },
+      ];
     });
     await this.store.recordEvents(events);
     await Promise.all(jobs.map((job) => job.remove()));
