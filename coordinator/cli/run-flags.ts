@@ -68,7 +68,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   flag('activation', 'name', 'hidden activation σ', oneOf(ACTIVATIONS)),
   flag('width', 'W', 'hidden width (neurons)', integers(1, 4096)),
   flag('bc', 'mode', 'boundary handling', oneOf(BOUNDARY_MODES)),
-  flag('beta', 'β', 'penalty weight of `--bc penalty`', POSITIVE),
+  flag('beta', 'beta', 'penalty weight of `--bc penalty`', POSITIVE),
   flag('init', 'scheme', 'initialisation', oneOf(INITS)),
   flag('quadrature', 'rule', 'training quadrature', oneOf(QUADRATURES)),
   flag('cells', 'M', 'uniform cells of the gauss rule', integers(1, 100000)),

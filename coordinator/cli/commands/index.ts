@@ -2,10 +2,13 @@
  * Every subcommand of `sweep`, each registering itself on the program.
  */
 import type { Command } from 'commander';
+import { register as bench } from './bench.ts';
+import { register as gradcheck } from './gradcheck.ts';
+import { register as train } from './train.ts';
 import { register as worker } from './worker.ts';
 
 /** Adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** All subcommands, in the order `sweep --help` lists them. */
-export const commands: RegisterCommand[] = [worker];
+export const commands: RegisterCommand[] = [worker, train, gradcheck, bench];
