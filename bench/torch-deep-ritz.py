@@ -5,7 +5,7 @@ u = x(1-x)N(x), sine problem, Adam, float64, one thread): each step builds
 u' with autograd.grad(create_graph=True), takes the mean energy, calls
 backward() and optimizer.step().
 
-    /usr/bin/python3 bench/torch-deep-ritz.py [--cases tanh:20:256,...]
+    /usr/bin/python3 bench/torch-deep-ritz.py [--cases tanh:20:256[:steps],...]
         [--steps 1000] [--repeat 5] [--lr 1e-3] [--seed 0] [--json]
         [--progress]
 
@@ -20,14 +20,16 @@ import statistics
 import sys
 import time
 
-DEFAULT_CASES = "tanh:20:256,relu:20:256,tanh:100:1024,relu:100:1024"
+DEFAULT_CASES = "tanh:20:256:2000,relu:20:256:2000,tanh:100:1024:100,relu:100:1024:100"
 
 
-def parse_cases(text):
+def parse_cases(text, default_steps):
+    """"act:W:N[:steps],..." as (act, W, N, steps) tuples."""
     cases = []
     for item in text.split(","):
-        act, width, nodes = item.split(":")
-        cases.append((act, int(width), int(nodes)))
+        act, width, nodes, *steps = item.split(":")
+        count = int(steps[0]) if steps else default_steps
+        cases.append((act, int(width), int(nodes), count))
     return cases
 
 
@@ -51,20 +53,20 @@ def run_steps(torch, ritz, act, width, nodes, steps, lr, seed):
 
 def measure(torch, ritz, case, args):
     """Warm-up, then `repeat` timed runs; steps/s median, min, max."""
-    act, width, nodes = case
-    warmup = max(50, args.steps // 5)
+    act, width, nodes, steps = case
+    warmup = max(50, steps // 5)
     run_steps(torch, ritz, act, width, nodes, warmup, args.lr, args.seed)
     rates = []
     for _ in range(args.repeat):
         seconds = run_steps(
-            torch, ritz, act, width, nodes, args.steps, args.lr, args.seed
+            torch, ritz, act, width, nodes, steps, args.lr, args.seed
         )
-        rates.append(args.steps / seconds)
+        rates.append(steps / seconds)
     return {
         "activation": act,
         "width": width,
         "nodes": nodes,
-        "steps": args.steps,
+        "steps": steps,
         "repeat": args.repeat,
         "steps_per_s": {
             "median": statistics.median(rates),
@@ -99,9 +101,9 @@ def main():
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     results = []
-    for case in parse_cases(args.cases):
+    for case in parse_cases(args.cases, args.steps):
         if args.progress:
-            act, width, nodes = case
+            act, width, nodes, _ = case
             print(f"PyTorch {act} W{width} N{nodes}…", file=sys.stderr)
         results.append(measure(torch, ritz, case, args))
     report = {
@@ -118,6 +120,7 @@ def main():
         s = r["steps_per_s"]
         print(
             f"{r['activation']:>10} W{r['width']:<4} N{r['nodes']:<5}"
+            f" {r['steps']:>5} steps"
             f" {s['median']:9.1f} steps/s ({s['min']:.1f}-{s['max']:.1f})"
         )
 

@@ -122,6 +122,8 @@ def compute(entry):
     kappa_of, b_of = ritz.problem(cfg["problem"], cfg["interface_k"])
     kappa, b = kappa_of(x.detach()), b_of(x.detach())
 
+    used = ritz.theta_of(net)
+    assert used == theta, "theta must reach torch unrounded"
     loss = ritz.ritz_loss(net, x, kappa, b, cfg["bc"], cfg["beta"])
     loss.backward()
     entry["loss"] = loss.item()

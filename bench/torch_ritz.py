@@ -70,11 +70,27 @@ def network(act, width):
 def set_theta(net, theta):
     """Loads theta = {w, a, c, d} (lists) into the network's parameters."""
     first, last = net[0], net[2]
+
+    def exact(values):
+        # torch.tensor would default to float32 and round theta.
+        return torch.tensor(values, dtype=torch.float64)
+
     with torch.no_grad():
-        first.weight.copy_(torch.tensor(theta["w"]).reshape(-1, 1))
-        first.bias.copy_(torch.tensor(theta["a"]))
-        last.weight.copy_(torch.tensor(theta["c"]).reshape(1, -1))
+        first.weight.copy_(exact(theta["w"]).reshape(-1, 1))
+        first.bias.copy_(exact(theta["a"]))
+        last.weight.copy_(exact(theta["c"]).reshape(1, -1))
         last.bias.fill_(theta["d"])
+
+
+def theta_of(net):
+    """The network's parameters as {w, a, c, d}."""
+    first, last = net[0], net[2]
+    return {
+        "w": first.weight[:, 0].tolist(),
+        "a": first.bias.tolist(),
+        "c": last.weight[0, :].tolist(),
+        "d": last.bias[0].item(),
+    }
 
 
 def theta_grad(net):
