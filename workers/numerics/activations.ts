@@ -7,7 +7,7 @@
  * there is what the `analytic` gradient adds back (deep-ritz.md).
  */
 import type { Activation } from '../run-config.ts';
-import { cos, exp, log1p, logistic, sin, tanh } from './elementary.ts';
+import { cos, exp, expClamped, log1p, sin, tanh } from './elementary.ts';
 
 /**
  * Fills σ(zᵢ), σ′(zᵢ), σ″(zᵢ) for zᵢ = wᵢ·x + aᵢ, i < width, where θ is laid
@@ -46,6 +46,31 @@ export interface ActivationFn {
   layer: LayerFn;
 }
 
+/**
+ * max(z, 0) without a branch: ½(z + |z|) is exactly z for z > 0 and 0
+ * otherwise. Hot loops avoid data-dependent branches, whose mispredictions
+ * cost more than the arithmetic.
+ */
+function positivePart(z: number): number {
+  return 0.5 * (z + Math.abs(z));
+}
+
+/** 1 for z > 0, else 0 (also at 0: the framework convention). */
+function step(z: number): number {
+  return +(z > 0);
+}
+
+/**
+ * s = logistic(z) and r = 1 − s = e⁻ᶻ·s, r computed without cancellation so
+ * that s·r = σ′ keeps its relative accuracy in both tails. The layers
+ * inline the same three operations.
+ */
+function logisticPair(z: number): [number, number] {
+  const e = expClamped(-z);
+  const s = 1 / (1 + e);
+  return [s, e * s];
+}
+
 /** Slope of `leaky-relu` for z < 0 (PyTorch's default). */
 export const LEAKY_SLOPE = 0.01;
 
@@ -65,9 +90,8 @@ const relu: ActivationFn = {
   layer(x, theta, width, s0, s1, s2) {
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
-      const on = z > 0;
-      s0[i] = on ? z : 0;
-      s1[i] = on ? 1 : 0;
+      s0[i] = positivePart(z);
+      s1[i] = step(z);
       s2[i] = 0;
     }
   },
@@ -85,9 +109,10 @@ const leakyRelu: ActivationFn = {
   layer(x, theta, width, s0, s1, s2) {
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
-      const on = z > 0;
-      s0[i] = on ? z : LEAKY_SLOPE * z;
-      s1[i] = on ? 1 : LEAKY_SLOPE;
+      // slope + (1 − slope) is exactly 1, so σ′z is exactly z or slope·z.
+      const d = LEAKY_SLOPE + (1 - LEAKY_SLOPE) * step(z);
+      s0[i] = d * z;
+      s1[i] = d;
       s2[i] = 0;
     }
   },
@@ -107,10 +132,10 @@ const relu2: ActivationFn = {
   layer(x, theta, width, s0, s1, s2) {
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
-      const on = z > 0;
-      s0[i] = on ? z * z : 0;
-      s1[i] = on ? 2 * z : 0;
-      s2[i] = on ? 2 : 0;
+      const p = positivePart(z);
+      s0[i] = p * p;
+      s1[i] = 2 * p;
+      s2[i] = 2 * step(z);
     }
   },
 };
@@ -140,19 +165,21 @@ const tanhActivation: ActivationFn = {
 
 const sigmoid: ActivationFn = {
   name: 'sigmoid',
-  sigma: (z) => logistic(z),
-  d1: (z) => logistic(z) * logistic(-z),
+  sigma: (z) => logisticPair(z)[0],
+  d1: (z) => {
+    const [s, r] = logisticPair(z);
+    return s * r;
+  },
   d2: (z) => {
-    const s = logistic(z);
-    const r = logistic(-z);
+    const [s, r] = logisticPair(z);
     return s * r * (r - s);
   },
   ...smooth(),
   layer(x, theta, width, s0, s1, s2) {
     for (let i = 0; i < width; i++) {
-      const z = theta[i] * x + theta[width + i];
-      const s = logistic(z);
-      const r = logistic(-z);
+      const e = expClamped(-(theta[i] * x + theta[width + i]));
+      const s = 1 / (1 + e);
+      const r = e * s;
       const d = s * r;
       s0[i] = s;
       s1[i] = d;
@@ -161,26 +188,25 @@ const sigmoid: ActivationFn = {
   },
 };
 
-// swish = z·s with s = logistic(z), r = 1 − s computed as logistic(−z) so
-// that s·r keeps its relative accuracy in both tails.
+// swish = z·s with s = logistic(z).
 const swish: ActivationFn = {
   name: 'swish',
-  sigma: (z) => z * logistic(z),
+  sigma: (z) => z * logisticPair(z)[0],
   d1: (z) => {
-    const s = logistic(z);
-    return s + z * s * logistic(-z);
+    const [s, r] = logisticPair(z);
+    return s + z * (s * r);
   },
   d2: (z) => {
-    const s = logistic(z);
-    const r = logistic(-z);
+    const [s, r] = logisticPair(z);
     return s * r * (2 + z * (r - s));
   },
   ...smooth(),
   layer(x, theta, width, s0, s1, s2) {
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
-      const s = logistic(z);
-      const r = logistic(-z);
+      const e = expClamped(-z);
+      const s = 1 / (1 + e);
+      const r = e * s;
       const d = s * r;
       s0[i] = z * s;
       s1[i] = s + z * d;
@@ -197,16 +223,20 @@ function softplusValue(z: number): number {
 const softplus: ActivationFn = {
   name: 'softplus',
   sigma: softplusValue,
-  d1: (z) => logistic(z),
-  d2: (z) => logistic(z) * logistic(-z),
+  d1: (z) => logisticPair(z)[0],
+  d2: (z) => {
+    const [s, r] = logisticPair(z);
+    return s * r;
+  },
   ...smooth(),
   layer(x, theta, width, s0, s1, s2) {
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
-      const s = logistic(z);
+      const e = expClamped(-z);
+      const s = 1 / (1 + e);
       s0[i] = softplusValue(z);
       s1[i] = s;
-      s2[i] = s * logistic(-z);
+      s2[i] = s * (e * s);
     }
   },
 };

@@ -70,12 +70,36 @@ function expm1Reduced(r: number): number {
   return r * (low + high * r8);
 }
 
+/**
+ * Adding and then subtracting 1.5·2⁵² rounds any |v| < 2⁵¹ to the nearest
+ * integer (ties to even) with two IEEE additions: no branch, unlike
+ * `Math.round`, whose data-dependent branch costs more than the rest of
+ * `tanh` when signs vary.
+ */
+const ROUNDER = 6755399441055744;
+
+/** Arguments of the branch-free exp stay where 2ᵏ is a normal number. */
+const EXP_CLAMP = 708;
+
 /** m·2ᵏ with one rounding, also where 2ᵏ alone would overflow. */
 function scale(m: number, k: number): number {
   if (k > 1023) return m * 2 * POW2[POW2_BIAS + k - 1];
   // m·2⁻¹⁰⁰⁰ is exact and normal; the second product rounds once.
-  if (k < -1022) return m * POW2[POW2_BIAS - 1000] * POW2[POW2_BIAS + k + 1000];
+  if (k < -1022) {
+    return m * POW2[POW2_BIAS - 1000] * POW2[POW2_BIAS + k + 1000];
+  }
   return m * POW2[POW2_BIAS + k];
+}
+
+/**
+ * eˣ with x first clamped to [−708, 708]: no branch, for hot loops whose
+ * arguments never need the extremes (e^±708 ≈ 3e±307).
+ */
+export function expClamped(x: number): number {
+  const c = Math.min(Math.max(x, -EXP_CLAMP), EXP_CLAMP);
+  const k = c * INV_LN2 + ROUNDER - ROUNDER;
+  const r = c - k * LN2_HI - k * LN2_LO;
+  return POW2[POW2_BIAS + (k | 0)] * (expm1Reduced(r) + 1);
 }
 
 /**
@@ -84,6 +108,7 @@ function scale(m: number, k: number): number {
  * @returns ∞ above ≈ 709.78, 0 below ≈ −745.13, NaN for NaN
  */
 export function exp(x: number): number {
+  if (Math.abs(x) <= EXP_CLAMP) return expClamped(x);
   if (!(x <= EXP_MAX)) return x > EXP_MAX ? Number.POSITIVE_INFINITY : x;
   if (x < EXP_MIN) return 0;
   const k = Math.round(x * INV_LN2);
@@ -92,38 +117,44 @@ export function exp(x: number): number {
 }
 
 /**
- * eˣ − 1, accurate to a few ulp also for tiny |x|.
+ * eˣ − 1, accurate to a few ulp also for tiny |x|: for |x| ≤ ln 2 / 2,
+ * k = 0 and the result is expm1Reduced(x) itself.
  *
  * @returns ∞ above ≈ 709.78, −1 far below 0, NaN for NaN
  */
 export function expm1(x: number): number {
-  if (!(x <= EXP_MAX)) return x > EXP_MAX ? Number.POSITIVE_INFINITY : x;
+  // e⁷⁰⁸ − 1 rounds to e⁷⁰⁸; NaN fails both tests and goes on to NaN.
+  if (x > EXP_CLAMP) return exp(x);
   if (x < -40) return -1;
-  const k = Math.round(x * INV_LN2);
-  if (k === 0) return expm1Reduced(x);
+  const k = x * INV_LN2 + ROUNDER - ROUNDER;
   const r = x - k * LN2_HI - k * LN2_LO;
-  const p = expm1Reduced(r);
-  const s = POW2[POW2_BIAS + k];
-  return s * p + (s - 1);
+  const s = POW2[POW2_BIAS + (k | 0)];
+  return s * expm1Reduced(r) + (s - 1);
 }
 
-/** Past this |z|, tanh z rounds to ±1 (1 − tanh z < 2⁻⁵⁴ from 19.1 on). */
-const TANH_SATURATION = 20;
+/** tanh(±20) rounds to ±1, so 2z is clamped to [−40, 40]. */
+const TANH_CLAMP = 40;
 
-/** Hyperbolic tangent, deterministic, accurate to a few ulp. */
+/**
+ * Hyperbolic tangent e/(e + 2), e = expm1(2z), accurate to a few ulp.
+ * Valid for both signs (for z < 0, e ∈ (−1, 0) and e + 2 > 1), so there is
+ * no branch at all.
+ */
 export function tanh(z: number): number {
-  const a = Math.abs(z);
-  if (!(a <= TANH_SATURATION)) return a > TANH_SATURATION ? Math.sign(z) : z;
-  const e = expm1(2 * a);
-  const t = e / (e + 2);
-  return z < 0 ? -t : t;
+  const x = Math.min(Math.max(2 * z, -TANH_CLAMP), TANH_CLAMP);
+  const k = x * INV_LN2 + ROUNDER - ROUNDER;
+  const r = x - k * LN2_HI - k * LN2_LO;
+  const s = POW2[POW2_BIAS + (k | 0)];
+  const e = s * expm1Reduced(r) + (s - 1);
+  return e / (e + 2);
 }
 
-/** The logistic function 1 / (1 + e⁻ᶻ), without overflow for any z. */
+/**
+ * The logistic function 1 / (1 + e⁻ᶻ); below z = −708 it stays at
+ * ≈ 3e−308 instead of decaying further.
+ */
 export function logistic(z: number): number {
-  if (z >= 0) return 1 / (1 + exp(-z));
-  const e = exp(z);
-  return e / (1 + e);
+  return 1 / (1 + expClamped(-z));
 }
 
 const BITS = new DataView(new ArrayBuffer(8));

@@ -34,7 +34,7 @@ export function addKinkTerms(
   const { activation, boundary, problem } = run;
   if (activation.jump === 0) return;
   const width = ws.width;
-  const { s0, s1, s2 } = ws;
+  ws.load(theta);
 
   for (let i = 0; i < width; i++) {
     const xi = kinkOf(theta, width, i);
@@ -42,17 +42,11 @@ export function addKinkTerms(
     const w = theta[i];
     const c = theta[2 * width + i];
 
-    activation.layer(xi, theta, width, s0, s1, s2);
-    let n = theta[3 * width];
-    let np = 0;
-    for (let j = 0; j < width; j++) {
-      const cj = theta[2 * width + j];
-      n += cj * s0[j];
-      np += cj * theta[j] * s1[j];
-    }
+    const n = ws.networkAt(xi, theta, activation);
+    const np = ws.slope;
     // Neuron i sits exactly on its kink, where z rounds to ±tiny or 0:
     // its one-sided slope is replaced by the mean of both sides.
-    const npMean = np + c * w * (activation.slopeAtKink - s1[i]);
+    const npMean = np + c * w * (activation.slopeAtKink - ws.s1[i]);
 
     const g = boundary.g(xi);
     const duMean = boundary.dg(xi) * n + g * npMean;

@@ -121,16 +121,10 @@ export function createModel(config: ModelConfig): Model {
   };
 
   const evaluate = (theta: Float64Array, x: number) => {
-    run.activation.layer(x, theta, width, ws.s0, ws.s1, ws.s2);
-    let n = theta[3 * width];
-    let np = 0;
-    for (let i = 0; i < width; i++) {
-      const c = theta[2 * width + i];
-      n += c * ws.s0[i];
-      np += c * theta[i] * ws.s1[i];
-    }
+    ws.load(theta);
+    const n = ws.networkAt(x, theta, run.activation);
     const g = run.boundary.g(x);
-    return { u: g * n, du: run.boundary.dg(x) * n + g * np };
+    return { u: g * n, du: run.boundary.dg(x) * n + g * ws.slope };
   };
 
   const nodes = (theta: Float64Array) => {

@@ -150,7 +150,7 @@ function isFiniteNumber(value: unknown): value is number {
 }
 
 function show(value: unknown): string {
-  return value === undefined
-    ? 'nothing'
-    : (JSON.stringify(value) ?? String(value));
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value) ?? String(value);
 }

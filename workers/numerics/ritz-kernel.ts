@@ -22,38 +22,51 @@ export class Workspace {
   readonly s0: Float64Array;
   readonly s1: Float64Array;
   readonly s2: Float64Array;
+  /** cᵢwᵢ at the current θ. */
+  readonly cw: Float64Array;
   /** Σ over nodes of Aσᵢ + Bwᵢσᵢ′ (= ∂L/∂cᵢ). */
   readonly sumC: Float64Array;
   /** Σ over nodes of Pᵢ. */
   readonly sumP: Float64Array;
   /** Σ over nodes of xPᵢ + Bσᵢ′. */
   readonly sumW: Float64Array;
+  /** N′ of the last `networkAt` call. */
+  slope = 0;
 
   constructor(readonly width: number) {
     this.s0 = new Float64Array(width);
     this.s1 = new Float64Array(width);
     this.s2 = new Float64Array(width);
+    this.cw = new Float64Array(width);
     this.sumC = new Float64Array(width);
     this.sumP = new Float64Array(width);
     this.sumW = new Float64Array(width);
   }
-}
 
-/** N(x) and N′(x) after `activation.layer` filled s0, s1 at x. */
-function forward(theta: Float64Array, ws: Workspace): number {
-  const width = ws.width;
-  const { s0 } = ws;
-  let n = theta[3 * width];
-  for (let i = 0; i < width; i++) n += theta[2 * width + i] * s0[i];
-  return n;
-}
+  /** Sets cw = cᵢwᵢ for θ; call once per θ before `networkAt`. */
+  load(theta: Float64Array): void {
+    const width = this.width;
+    for (let i = 0; i < width; i++)
+      this.cw[i] = theta[2 * width + i] * theta[i];
+  }
 
-function forwardSlope(theta: Float64Array, ws: Workspace): number {
-  const width = ws.width;
-  const { s1 } = ws;
-  let np = 0;
-  for (let i = 0; i < width; i++) np += theta[2 * width + i] * theta[i] * s1[i];
-  return np;
+  /**
+   * Evaluates the layer at x into s0, s1, s2; returns N(x) and leaves N′(x)
+   * in `slope`.
+   */
+  networkAt(x: number, theta: Float64Array, activation: ActivationFn): number {
+    const width = this.width;
+    const { s0, s1, cw } = this;
+    activation.layer(x, theta, width, s0, s1, this.s2);
+    let n = theta[3 * width];
+    let np = 0;
+    for (let i = 0; i < width; i++) {
+      n += theta[2 * width + i] * s0[i];
+      np += cw[i] * s1[i];
+    }
+    this.slope = np;
+    return n;
+  }
 }
 
 /** Σₖ Fₖ over the node set: the loss at θ. */
@@ -64,14 +77,12 @@ export function ritzLoss(
   ws: Workspace,
 ): number {
   const { x, kw, bw, g, dg, pw } = nodes;
-  const { s0, s1, s2 } = ws;
+  ws.load(theta);
   let loss = 0;
   for (let k = 0; k < nodes.count; k++) {
-    activation.layer(x[k], theta, ws.width, s0, s1, s2);
-    const n = forward(theta, ws);
-    const np = forwardSlope(theta, ws);
+    const n = ws.networkAt(x[k], theta, activation);
     const u = g[k] * n;
-    const du = dg[k] * n + g[k] * np;
+    const du = dg[k] * n + g[k] * ws.slope;
     loss += 0.5 * kw[k] * du * du - bw[k] * u + 0.5 * pw[k] * n * n;
   }
   return loss;
@@ -91,6 +102,7 @@ export function ritzGradient(
   const width = ws.width;
   const { x, kw, bw, g, dg, pw } = nodes;
   const { s0, s1, s2, sumC, sumP, sumW } = ws;
+  ws.load(theta);
   sumC.fill(0);
   sumP.fill(0);
   sumW.fill(0);
@@ -99,13 +111,11 @@ export function ritzGradient(
 
   for (let k = 0; k < nodes.count; k++) {
     const xk = x[k];
-    activation.layer(xk, theta, width, s0, s1, s2);
-    const n = forward(theta, ws);
-    const np = forwardSlope(theta, ws);
+    const n = ws.networkAt(xk, theta, activation);
     const gk = g[k];
     const dgk = dg[k];
     const u = gk * n;
-    const du = dgk * n + gk * np;
+    const du = dgk * n + gk * ws.slope;
     loss += 0.5 * kw[k] * du * du - bw[k] * u + 0.5 * pw[k] * n * n;
 
     const r = kw[k] * du;
