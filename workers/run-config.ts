@@ -198,6 +198,8 @@ export function parseRunConfig(input: unknown, prefix = ''): RunConfig {
   return parsed.data;
 }
 
+let defaults: RunConfig | undefined;
+
 /**
  * Settings that a run ignores: `nodes` unless the rule is `midpoint`, `beta`
  * unless `bc` is `penalty`, `interface_k` unless the problem is `interface`.
@@ -205,7 +207,8 @@ export function parseRunConfig(input: unknown, prefix = ''): RunConfig {
  * have one identity.
  */
 export function canonicalRunConfig(config: RunConfig): RunConfig {
-  const defaults = runConfigSchema.parse({});
+  // Parsed once: grid expansion calls this for every run of a sweep.
+  defaults ??= runConfigSchema.parse({});
   return {
     ...config,
     nodes: config.quadrature === 'midpoint' ? config.nodes : defaults.nodes,
