@@ -75,7 +75,9 @@ export function expandSpec(spec: ValidSpec, source: string): Expansion {
   }
 
   if (list.runs.length === 0) {
-    const why = `every one of the ${formatCount(grid.size)} grid runs is excluded and include adds none`;
+    const why =
+      `every one of the ${formatCount(grid.size)} grid runs is excluded ` +
+      'and include adds none';
     throw specError(source, [`the sweep has no runs: ${why}`]);
   }
   const warnings = [...deadRules(rules), ...list.unusedSettings()];
@@ -306,7 +308,8 @@ class RunList {
       differ.length === 0
         ? ''
         : `: they differ only in ${differ.join(', ')}, which the run ignores`;
-    return `${later.label} is the same run as ${earlier.label}${why}; it is kept once`;
+    const same = `${later.label} is the same run as ${earlier.label}`;
+    return `${same}${why}; it is kept once`;
   }
 }
 
@@ -331,7 +334,8 @@ function checkSize(
   const limit = `at most ${formatCount(MAX_RUNS)} runs are allowed in one sweep`;
   const advice = 'narrow an axis, exclude more or split the sweep';
   throw specError(source, [
-    `the sweep has ${formatCount(total)} runs (${parts.join(', ')}); ${limit}: ${advice}`,
+    `the sweep has ${formatCount(total)} runs (${parts.join(', ')}); ` +
+      `${limit}: ${advice}`,
   ]);
 }
 

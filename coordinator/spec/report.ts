@@ -33,7 +33,8 @@ export function problemLine(
 /** The error thrown for an invalid spec: every problem, one per line. */
 export function specError(source: string, issues: string[]): InputError {
   const n = issues.length;
-  const head = `${source}: the sweep spec has ${n} problem${n === 1 ? '' : 's'}`;
+  const problems = `${n} problem${n === 1 ? '' : 's'}`;
+  const head = `${source}: the sweep spec has ${problems}`;
   return new InputError(`${head}:\n  ${issues.join('\n  ')}`, issues);
 }
 

@@ -49,7 +49,7 @@ function readYaml(text: string, source: string): SourceData {
     throw syntaxError(source, 'YAML', issues);
   }
   return {
-    value: doc.toJS({ maxAliasCount: 1000 }),
+    value: doc.toJS(),
     warnings: doc.warnings.map((w) => `${source}: ${firstLine(w.message)}`),
     spelling: spellingIn(doc, text),
   };

@@ -128,7 +128,8 @@ function checkTopLevelKeys(raw: Record<string, unknown>, ctx: Context) {
   for (const key of Object.keys(raw)) {
     if (allowed.includes(key)) continue;
     const hint = isSettingName(key)
-      ? `; ${key} is a run setting: put it under settings (one value) or grid (several)`
+      ? `; ${key} is a run setting: put it under settings (one value) ` +
+        'or grid (several)'
       : didYouMean(key, SPEC_KEYS);
     const message = `unknown key; allowed: ${SPEC_KEYS.join(', ')}${hint}`;
     ctx.issues.push(problemLine([key], message));
@@ -209,7 +210,8 @@ function readAxis(
   if (!Array.isArray(values) || values.length === 0) {
     const message = Array.isArray(values)
       ? 'an axis needs at least one value'
-      : `an axis is a non-empty list of values, e.g. [a, b]; for one fixed value use settings.${name}`;
+      : 'an axis is a non-empty list of values, e.g. [a, b]; ' +
+        `for one fixed value use settings.${name}`;
     ctx.issues.push(problemLine(path, message, { value: values }));
     return undefined;
   }
@@ -231,8 +233,8 @@ function distinct(values: SettingValue[], path: SpecPath, ctx: Context) {
       kept.push(value);
       return;
     }
-    const a = `${spelled([...path, first], value, ctx)} (${formatPath([...path, first])})`;
-    const b = `${spelled([...path, i], value, ctx)} (${formatPath([...path, i])})`;
+    const a = spelledAt([...path, first], value, ctx);
+    const b = spelledAt([...path, i], value, ctx);
     ctx.duplicates.push(
       `${formatPath(path)}: ${a} and ${b} are the same value; it is kept once`,
     );
@@ -240,8 +242,10 @@ function distinct(values: SettingValue[], path: SpecPath, ctx: Context) {
   return kept;
 }
 
-function spelled(path: SpecPath, value: SettingValue, ctx: Context): string {
-  return ctx.spelling(path) ?? JSON.stringify(value);
+/** `1e-3 (grid.lr[0])`: a value as written, and where. */
+function spelledAt(path: SpecPath, value: SettingValue, ctx: Context) {
+  const text = ctx.spelling(path) ?? JSON.stringify(value);
+  return `${text} (${formatPath(path)})`;
 }
 
 function checkFixedOrVaried(
@@ -251,7 +255,9 @@ function checkFixedOrVaried(
 ) {
   for (const { name } of axes) {
     if (!(name in settings)) continue;
-    const message = `${name} is also a grid axis (grid.${name}); a setting is either fixed in settings or varied in grid`;
+    const message =
+      `${name} is also a grid axis (grid.${name}); a setting is either ` +
+      'fixed in settings or varied in grid';
     ctx.issues.push(problemLine(['settings', name], message));
   }
 }
@@ -274,7 +280,8 @@ function readSeeds(
   }
   const elsewhere = seedAxis ? 'grid' : 'seed' in settings ? 'settings' : '';
   if (elsewhere) {
-    const message = `seed is also given by the seeds key; set seeds in one place`;
+    const message =
+      'seed is also given by the seeds key; set seeds in one place';
     ctx.issues.push(problemLine([elsewhere, 'seed'], message));
   }
   if (Array.isArray(value)) return readSeedList(value, ctx);
@@ -289,7 +296,9 @@ function readSeedCount(value: unknown, ctx: Context): number[] {
     count < 1 ||
     count > MAX_SEED_COUNT
   ) {
-    const message = `must be a count from 1 to ${MAX_SEED_COUNT} (seeds 0 … n−1) or a list of distinct seeds, e.g. [0, 1, 2]`;
+    const message =
+      `must be a count from 1 to ${MAX_SEED_COUNT} (seeds 0 … n−1) ` +
+      'or a list of distinct seeds, e.g. [0, 1, 2]';
     ctx.issues.push(problemLine(['seeds'], message, { value }));
     return [];
   }
@@ -327,7 +336,9 @@ function readEntries(
 ): PartialConfig[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
-    const message = `must be a list of partial run settings, e.g. [{ gradient: analytic, width: 10 }]`;
+    const message =
+      'must be a list of partial run settings, ' +
+      'e.g. [{ gradient: analytic, width: 10 }]';
     ctx.issues.push(problemLine([key], message, { value }));
     return [];
   }
@@ -355,7 +366,8 @@ function readThreshold(value: unknown, ctx: Context): number {
   }
   for (const key of Object.keys(value)) {
     if (key === 'rel_l2') continue;
-    const message = `unknown criterion; allowed: rel_l2${didYouMean(key, ['rel_l2'])}`;
+    const hint = didYouMean(key, ['rel_l2']);
+    const message = `unknown criterion; allowed: rel_l2${hint}`;
     ctx.issues.push(problemLine(['failure', key], message));
   }
   if (value.rel_l2 === undefined) return DEFAULT_REL_L2_THRESHOLD;
@@ -384,7 +396,9 @@ function readRetries(value: unknown, ctx: Context): number {
     retries < 0 ||
     retries > MAX_RETRIES
   ) {
-    const message = `must be an integer from 0 to ${MAX_RETRIES}: extra attempts after a crash`;
+    const message =
+      `must be an integer from 0 to ${MAX_RETRIES}: ` +
+      'extra attempts after a crash';
     ctx.issues.push(problemLine(['retries'], message, { value }));
     return DEFAULT_RETRIES;
   }
