@@ -9,8 +9,11 @@ import type { RunConfig } from '../../workers/run-config.ts';
 /**
  * A run config in one line, naming only the settings that matter to it
  * (`nodes` only for midpoint, `beta` only for penalty, …).
+ *
+ * @param training include gradient, optimiser, learning rate and steps
+ *   (default true; `gradcheck` leaves them out)
  */
-export function describeRunConfig(config: RunConfig): string {
+export function describeRunConfig(config: RunConfig, training = true): string {
   const problem =
     config.problem === 'interface'
       ? `interface k=${config.interface_k}`
@@ -24,12 +27,16 @@ export function describeRunConfig(config: RunConfig): string {
     config.gradient === 'finite-difference'
       ? `finite-difference h=${config.fd_h}`
       : config.gradient;
-  return [
+  const model = [
     problem,
     `${config.activation} W=${config.width}`,
     bc,
     `init ${config.init}`,
     rule,
+  ];
+  if (!training) return [...model, `seed ${config.seed}`].join(' · ');
+  return [
+    ...model,
     gradient,
     `${config.optimizer} lr=${config.lr}`,
     `${config.steps} steps`,

@@ -287,7 +287,7 @@ export function formatGradcheckReport(report: GradcheckReport): string {
       ? ''
       : ` · kinks inside (0, 1): ${report.kinks_inside}`;
   const header =
-    `${describeRunConfig(report.config)}\n${source} · ` +
+    `${describeRunConfig(report.config, false)}\n${source} · ` +
     `loss ${formatNumber(report.loss, 10)}${kinks}\n\n`;
 
   const comparisons = [
