@@ -31,9 +31,10 @@ const DEFAULT_PROGRESS_EVERY = 100;
  *
  * Synchronous and deterministic: the same settings give the same result bit
  * for bit (apart from `wall_ms` and `steps_per_s`). Step s evaluates the
- * loss at θₛ₋₁ and updates to θₛ. Divergence is a result, not an error: a
- * NaN/±∞ loss or parameter ends the run at that step (`outcome: diverged`,
- * `diverged_step` = s; `steps_done` counts the updates applied).
+ * loss at θₛ₋₁ and updates θₛ₋₁ to θₛ. Divergence is a result, not an
+ * error: as soon as θₛ or the loss at θₛ is NaN/±∞ the run ends with
+ * `outcome: diverged` and `diverged_step` = `steps_done` = s (0 when the
+ * initial θ already has a non-finite loss).
  *
  * @param config the run's settings (validated again here; missing settings
  *   take their defaults)
@@ -61,9 +62,11 @@ export function train(
   });
   const finalLoss = model.loss(theta);
   curve.finish(loop.stepsDone, finalLoss);
+  const divergedStep =
+    loop.divergedStep ?? (Number.isFinite(finalLoss) ? null : loop.stepsDone);
 
   return {
-    outcome: loop.divergedStep === null ? 'trained' : 'diverged',
+    outcome: divergedStep === null ? 'trained' : 'diverged',
     metrics: {
       ...solutionMetrics(settings, theta),
       final_loss: finalLoss,
@@ -71,7 +74,7 @@ export function train(
       steps_done: loop.stepsDone,
       wall_ms: loop.wallMs,
       steps_per_s: loop.wallMs > 0 ? (1000 * loop.stepsDone) / loop.wallMs : 0,
-      diverged_step: loop.divergedStep,
+      diverged_step: divergedStep,
     },
     curve: curve.toPlain(),
     samples: solutionSamples(settings, theta),
@@ -107,11 +110,11 @@ function trainingLoop(
   const start = performance.now();
   for (let step = 1; step <= steps; step++) {
     const loss = model.gradient(theta, gradient, method);
-    curve.record(step - 1, loss);
     if (!Number.isFinite(loss)) {
-      divergedStep = step;
+      divergedStep = step - 1;
       break;
     }
+    curve.record(step - 1, loss);
     const finite = optimizer.step(theta, gradient);
     stepsDone = step;
     if (!finite) {
