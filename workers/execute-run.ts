@@ -5,8 +5,9 @@
  */
 import type { RecorderEvent } from './events.ts';
 import type { TrainPool } from './pool.ts';
-import { type TrainResult, verdict } from './result.ts';
+import { type FinalStatus, type TrainResult, verdict } from './result.ts';
 import type { RunConfig } from './run-config.ts';
+import { STARTED_BYTES, startedAt } from './train-task.ts';
 
 /** A run to train: what a queued job carries. */
 export interface RunJob {
@@ -65,15 +66,38 @@ class TimeLimit extends Error {
   }
 }
 
+/** How often a queued task is checked for having begun, milliseconds. */
+const WAIT_POLL_MS = 25;
+
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
 
-function armTimer(job: RunJob, controller: AbortController) {
-  const ms = job.timeoutMs;
-  if (!(ms > 0 && Number.isFinite(ms))) return undefined;
-  return setTimeout(() => controller.abort(new TimeLimit(ms)), ms);
+/**
+ * Aborts `controller` once the task has run `ms` milliseconds, counted
+ * from when a thread began it (not while it waited for a thread or for a
+ * fresh thread to load). Returns a function that disarms it.
+ */
+function armTimeLimit(
+  ms: number,
+  started: SharedArrayBuffer,
+  controller: AbortController,
+): () => void {
+  if (!(ms > 0 && Number.isFinite(ms))) return () => {};
+  let timer: NodeJS.Timeout;
+  const check = () => {
+    const since = startedAt(started);
+    // Not begun yet: look again soon; the limit has not started to run.
+    const left = since === undefined ? ms : since + ms - Date.now();
+    if (since !== undefined && left <= 0) {
+      controller.abort(new TimeLimit(ms));
+      return;
+    }
+    timer = setTimeout(check, since === undefined ? WAIT_POLL_MS : left);
+  };
+  timer = setTimeout(check, ms);
+  return () => clearTimeout(timer);
 }
 
 /**
@@ -105,52 +129,74 @@ export async function executeAttempt(
   };
   // The start event need not be confirmed before training begins; emitters
   // keep order, and it is awaited before the try's last event.
-  const started = Promise.resolve(emit({ kind: 'start', ...base, at: now() }));
-  started.catch(() => {});
+  const announced = Promise.resolve(
+    emit({ kind: 'start', ...base, at: now() }),
+  );
+  announced.catch(() => {});
 
+  const ending = await train(pool, job, ctx.signal);
+  await announced;
+
+  const last = lastEvent(ending, ctx.finalAttempt, job.threshold);
+  if (!last) return 'abandoned';
+  await emit({ ...base, at: now(), ...last } as RecorderEvent);
+  return last.kind === 'retry' ? 'retry' : 'final';
+}
+
+/** How the training of one try ended. */
+type Ending =
+  | { result: TrainResult }
+  | { failure: unknown; aborted: boolean; reason: unknown };
+
+/** Trains in the pool under the time limit and `signal`. */
+async function train(
+  pool: TrainPool,
+  job: RunJob,
+  signal: AbortSignal | undefined,
+): Promise<Ending> {
   const controller = new AbortController();
-  const timer = armTimer(job, controller);
-  const onAbort = () => controller.abort(ctx.signal?.reason);
-  if (ctx.signal?.aborted) onAbort();
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
-
-  let result: TrainResult | undefined;
-  let failure: unknown;
+  const began = new SharedArrayBuffer(STARTED_BYTES);
+  const disarm = armTimeLimit(job.timeoutMs, began, controller);
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    result = await pool.run(job.config, controller.signal);
-  } catch (error) {
-    failure = error;
+    return { result: await pool.run(job.config, controller.signal, began) };
+  } catch (failure) {
+    const { aborted, reason } = controller.signal;
+    return { failure, aborted, reason: aborted ? reason : undefined };
   } finally {
-    clearTimeout(timer);
-    ctx.signal?.removeEventListener('abort', onAbort);
+    disarm();
+    signal?.removeEventListener('abort', onAbort);
   }
-  await started;
+}
 
-  if (result) {
-    const status = verdict(result, job.threshold);
-    await emit({ kind: 'final', ...base, at: now(), status, result });
-    return 'final';
+type LastEvent =
+  | { kind: 'final'; status: FinalStatus; result?: TrainResult; error?: string }
+  | { kind: 'retry'; error: string };
+
+/** The event that ends the try, or none for a hand-back. */
+function lastEvent(
+  ending: Ending,
+  finalAttempt: boolean,
+  threshold: number,
+): LastEvent | undefined {
+  if ('result' in ending) {
+    const { result } = ending;
+    return { kind: 'final', status: verdict(result, threshold), result };
   }
-  const reason = controller.signal.aborted ? controller.signal.reason : null;
-  if (reason instanceof HandBack) return 'abandoned';
+  const { reason } = ending;
+  if (reason instanceof HandBack) return undefined;
   if (reason instanceof TimeLimit) {
-    const error = reason.message;
-    await emit({ kind: 'final', ...base, at: now(), status: 'timeout', error });
-    return 'final';
+    return { kind: 'final', status: 'timeout', error: reason.message };
   }
-  if (controller.signal.aborted) {
+  if (ending.aborted) {
     const error = reason ? messageOf(reason) : 'cancelled';
-    const status = 'cancelled';
-    await emit({ kind: 'final', ...base, at: now(), status, error });
-    return 'final';
+    return { kind: 'final', status: 'cancelled', error };
   }
-  const error = messageOf(failure);
-  if (!ctx.finalAttempt) {
-    await emit({ kind: 'retry', ...base, at: now(), error });
-    return 'retry';
-  }
-  await emit({ kind: 'final', ...base, at: now(), status: 'crashed', error });
-  return 'final';
+  const error = messageOf(ending.failure);
+  if (!finalAttempt) return { kind: 'retry', error };
+  return { kind: 'final', status: 'crashed', error };
 }
 
 function now(): number {

@@ -29,8 +29,14 @@ export interface TrainPool {
    * Trains one run in a free thread (queued while all are busy). Rejects
    * when the task throws or its thread dies. Aborting `signal` terminates
    * the thread doing the work (a fresh one takes its place) and rejects.
+   * `started` (`STARTED_BYTES` of shared memory) is marked when a thread
+   * begins the task; read it with `startedAt`.
    */
-  run(config: RunConfig, signal?: AbortSignal): Promise<TrainResult>;
+  run(
+    config: RunConfig,
+    signal?: AbortSignal,
+    started?: SharedArrayBuffer,
+  ): Promise<TrainResult>;
   /** Stops every thread, aborting work in progress. */
   close(): Promise<void>;
 }
@@ -50,7 +56,8 @@ export function createTrainPool(options: TrainPoolOptions): TrainPool {
   });
   return {
     threads: options.threads,
-    run: (config, signal) => piscina.run({ config }, { signal }),
+    run: (config, signal, started) =>
+      piscina.run({ config, started }, { signal }),
     close: () => piscina.destroy(),
   };
 }

@@ -11,10 +11,38 @@ import { train } from './train.ts';
 /** What the pool sends to a thread. */
 export interface TrainTask {
   config: RunConfig;
+  /**
+   * Shared memory the thread marks when the task begins (see
+   * `markStarted`), so that a time limit counts from then, not from when
+   * the task was queued or while a fresh thread was loading.
+   */
+  started?: SharedArrayBuffer;
+}
+
+/**
+ * Layout of `TrainTask.started`: Int32 flag at byte 0 (1 once started),
+ * Float64 start time (Unix ms) at byte 8.
+ */
+export const STARTED_BYTES = 16;
+
+/** Marks the task begun: the time first, then the flag (ordered). */
+function markStarted(buffer: SharedArrayBuffer): void {
+  new Float64Array(buffer, 8, 1)[0] = Date.now();
+  Atomics.store(new Int32Array(buffer, 0, 1), 0, 1);
+}
+
+/**
+ * When the task marked in `buffer` began (Unix ms), or undefined while it
+ * waits for a thread.
+ */
+export function startedAt(buffer: SharedArrayBuffer): number | undefined {
+  if (Atomics.load(new Int32Array(buffer, 0, 1), 0) !== 1) return undefined;
+  return new Float64Array(buffer, 8, 1)[0];
 }
 
 /** Trains `job.config` and returns its result (plain, cloneable data). */
 export default function trainTask(job: TrainTask): TrainResult {
+  if (job.started) markStarted(job.started);
   injectFault(job.config);
   return train(job.config);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { enqueueRuns, startRecorder } from '../../coordinator/queue/index.ts';
 import { EVENTS_STREAM, PREFIX } from '../../coordinator/queue/keys.ts';
@@ -27,10 +27,14 @@ after(async () => {
 });
 
 /** The store, a recorder on it, and the sweep's runs enqueued. */
-async function coordinator(name: string, seeds: number) {
+async function coordinator(t: TestContext, name: string, seeds: number) {
   const fx = await sweepFixture(smallSpec(name, seeds));
   const recorder = await startRecorder(server.url, fx.store, {
     housekeepingMs: 200,
+  });
+  t.after(async () => {
+    await recorder.stop();
+    await fx.close();
   });
   return {
     fx,
@@ -61,8 +65,8 @@ async function leftovers(): Promise<{ jobs: number; events: number }> {
   return { jobs: keys.length, events };
 }
 
-test('a worker killed mid-run: the run is redelivered and recorded once', async () => {
-  const c = await coordinator('kill-worker', 6);
+test('a worker killed mid-run: the run is redelivered and recorded once', async (t) => {
+  const c = await coordinator(t, 'kill-worker', 6);
   const slow = c.fx.plan.runs[0];
   // The first run sleeps 5 s before training in the first worker, so it
   // is surely in progress when that worker is killed.
@@ -107,11 +111,10 @@ test('a worker killed mid-run: the run is redelivered and recorded once', async 
   assert.deepEqual(await leftovers(), { jobs: 0, events: 0 });
   await second.kill('SIGTERM');
   assert.equal((await second.exited).code, 0);
-  await c.close();
 });
 
-test('a run whose workers keep dying ends crashed, and the rest finish', async () => {
-  const c = await coordinator('kill-twice', 3);
+test('a run whose workers keep dying ends crashed, and the rest finish', async (t) => {
+  const c = await coordinator(t, 'kill-twice', 3);
   const doomed = c.fx.plan.runs[0];
   const fault = `sleep:5000@seed=${doomed.config.seed}`;
   await c.enqueue();
@@ -158,5 +161,4 @@ test('a run whose workers keep dying ends crashed, and the rest finish', async (
   await c.recorder.drain();
   assert.deepEqual(await leftovers(), { jobs: 0, events: 0 });
   await healthy.kill('SIGTERM');
-  await c.close();
 });

@@ -26,7 +26,8 @@ export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   /** Working directory; default the repository root. */
   cwd?: string;
-  /** Echo every line to the test's stderr with this prefix (debugging). */
+  /** Echo every line to the test's stderr with this prefix and the
+   * milliseconds since spawning (debugging). */
   echo?: string;
 }
 
@@ -92,6 +93,7 @@ export function spawnSweep(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
+  const spawnedAt = Date.now();
   const lines: string[] = [];
   const out = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
@@ -107,7 +109,10 @@ export function spawnSweep(
       partial = parts.pop() ?? '';
       for (const line of parts) {
         lines.push(line);
-        if (options.echo) process.stderr.write(`${options.echo} ${line}\n`);
+        if (options.echo) {
+          const ms = Date.now() - spawnedAt;
+          process.stderr.write(`${options.echo} +${ms}ms ${line}\n`);
+        }
       }
       for (const wake of waiters) wake();
     });
