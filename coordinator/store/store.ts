@@ -293,8 +293,8 @@ export class Store {
    * Puts the runs that ended in one of `statuses` back to `queued` in one
    * transaction: their metrics and curves are deleted and their
    * generation bumped, so that a late result of the old try is ignored.
-   * Their attempts stay. Resetting `cancelled` runs also lifts the
-   * sweep's cancel.
+   * Their attempts stay. Resetting any run lifts the sweep's cancel: a
+   * cancelled sweep would stop the runs as soon as they start again.
    *
    * @param at time of the reset, Unix ms (default now)
    * @returns the runs to enqueue again, in grid order
@@ -343,11 +343,9 @@ export class Store {
         'AND status IN (SELECT value FROM json_each(?2))',
       [...params, at],
     );
-    const uncancel = statuses.includes('cancelled');
     await this.db.run(
-      'UPDATE sweeps SET finished_at = NULL' +
-        (uncancel ? ', cancelled_at = NULL' : '') +
-        ' WHERE sweep_id = ?',
+      'UPDATE sweeps SET finished_at = NULL, cancelled_at = NULL ' +
+        'WHERE sweep_id = ?',
       [sweepId],
     );
     return rows.map(queuedRun);
