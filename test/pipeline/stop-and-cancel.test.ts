@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, type TestContext, test } from 'node:test';
+import { Redis } from 'ioredis';
+import {
+  cancelQueued,
+  enqueueRuns,
+  queueCounts,
+  startRecorder,
+} from '../../coordinator/queue/index.ts';
+import { PREFIX } from '../../coordinator/queue/keys.ts';
+import {
+  eventually,
+  finals,
+  rows,
+  smallSpec,
+  spawnWorker,
+  sweepFixture,
+} from '../support/pipeline.ts';
+import { killAll } from '../support/processes.ts';
+import { type RedisServer, startRedis } from '../support/redis.ts';
+
+let server: RedisServer;
+
+before(async () => {
+  server = await startRedis();
+});
+
+after(async () => {
+  await killAll();
+  await server.stop();
+});
+
+async function coordinator(t: TestContext, name: string, seeds: number) {
+  const fx = await sweepFixture(smallSpec(name, seeds));
+  const recorder = await startRecorder(server.url, fx.store, {
+    housekeepingMs: 200,
+  });
+  t.after(async () => {
+    await recorder.stop();
+    await fx.close();
+  });
+  const enqueue = async () =>
+    enqueueRuns(server.url, fx.plan, await fx.store.pendingRuns(fx.sweepId));
+  return { fx, recorder, enqueue };
+}
+
+async function outcomes(dbPath: string, runId: string) {
+  const tries = await rows(
+    dbPath,
+    `SELECT outcome FROM attempts WHERE run_id = '${runId}' ORDER BY attempt`,
+  );
+  return tries.map((a) => a.outcome);
+}
+
+test('SIGTERM lets a running run finish within the grace period', async (t) => {
+  const { fx, enqueue } = await coordinator(t, 'stop-finish', 1);
+  const [run] = fx.plan.runs;
+  const worker = spawnWorker(server.url, {
+    faults: 'sleep:1500@*',
+    graceMs: 30_000,
+  });
+  await worker.waitFor('joined');
+  await enqueue();
+  await worker.waitFor(`run ${run.runId} of sweep stop-finish started`);
+  await worker.kill('SIGTERM');
+  assert.equal((await worker.exited).code, 0);
+  assert.ok(worker.count(`run ${run.runId} inaccurate`) === 1);
+  await eventually('the result', async () => (await finals(fx)) === 1);
+  assert.deepEqual(await outcomes(fx.dbPath, run.runId), ['ok']);
+});
+
+test('past the grace period a run is handed back and trained elsewhere at once', async (t) => {
+  const { fx, enqueue } = await coordinator(t, 'stop-hand-back', 1);
+  const [run] = fx.plan.runs;
+  // The default 30 s lock: a run redelivered sooner was handed back, not
+  // found stalled.
+  const leaving = spawnWorker(server.url, {
+    faults: 'sleep:10000@*',
+    graceMs: 200,
+  });
+  await leaving.waitFor('joined');
+  await enqueue();
+  await eventually('the first try to start', async () => {
+    return (await outcomes(fx.dbPath, run.runId)).length === 1;
+  });
+  const stoppedAt = Date.now();
+  await leaving.kill('SIGTERM');
+  assert.equal((await leaving.exited).code, 0);
+  await leaving.waitFor(`run ${run.runId} handed back to the queue`);
+
+  const staying = spawnWorker(server.url);
+  await eventually('the result', async () => (await finals(fx)) === 1);
+  assert.ok(Date.now() - stoppedAt < 25_000, 'not redelivered as stalled');
+  assert.deepEqual(await outcomes(fx.dbPath, run.runId), ['lost', 'ok']);
+  await staying.kill('SIGTERM');
+});
+
+test('cancel stops running tries, removes queued ones, and the worker goes on', async (t) => {
+  const { fx, recorder, enqueue } = await coordinator(t, 'cancel-me', 8);
+  const worker = spawnWorker(server.url, {
+    threads: 2,
+    faults: 'sleep:10000@*',
+  });
+  await worker.waitFor('joined');
+  await enqueue();
+  await eventually('two tries to start', async () => {
+    const [row] = await rows(fx.dbPath, 'SELECT count(*) AS n FROM attempts');
+    return row.n === 2;
+  });
+
+  // What `sweep cancel` does: the store first, then Redis.
+  const cancelledAt = Date.now();
+  await fx.store.cancelSweep(fx.sweepId, cancelledAt);
+  assert.equal(await cancelQueued(server.url, 'cancel-me'), 6);
+  await eventually('the running tries to stop', async () => {
+    const [row] = await rows(
+      fx.dbPath,
+      `SELECT count(*) AS n FROM attempts WHERE outcome = 'cancelled'`,
+    );
+    return row.n === 2;
+  });
+  // Stopped, not left to sleep out their 10 s.
+  assert.ok(Date.now() - cancelledAt < 5000);
+  const counts = await fx.store.statusCounts(fx.sweepId);
+  assert.equal(counts.cancelled, 8);
+  await recorder.drain();
+  const queue = await queueCounts(server.url);
+  assert.deepEqual(
+    { waiting: queue.waiting, active: queue.active, events: queue.unrecorded },
+    { waiting: 0, active: 0, events: 0 },
+  );
+  const redis = new Redis(server.url);
+  assert.deepEqual(await redis.keys(`${PREFIX}:train:run-*`), []);
+  redis.disconnect();
+  assert.equal(worker.child.exitCode, null);
+  await worker.kill('SIGTERM');
+});
