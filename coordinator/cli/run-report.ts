@@ -57,6 +57,11 @@ export function formatNumber(value: number, digits = 4): string {
   return String(Number(value.toPrecision(digits)));
 }
 
+/** A cosine with enough digits to tell 0.99999 from 1. */
+export function formatCosine(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(8) : String(value);
+}
+
 /** An integer with thousands separators ("12,345"). */
 export function formatCount(value: number): string {
   if (!Number.isFinite(value)) return String(value);

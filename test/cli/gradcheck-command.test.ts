@@ -111,7 +111,7 @@ test('a bad --params file exits 2 naming the file and the field', async () => {
   assert.equal(badLength.code, 2, badLength.stderr);
   assert.ok(
     badLength.stderr.includes(
-      `--params ${short}: field "a" must have 2 numbers, as "w" has 2 (got 1)`,
+      `--params ${short}: params.a: expected 2 numbers (width), got 1`,
     ),
     badLength.stderr,
   );
@@ -124,27 +124,33 @@ function paramsIssues(content: unknown, width?: number): string[] {
     readParamsFile(path, width);
   } catch (error) {
     assert.ok(error instanceof InputError);
+    for (const issue of error.issues) {
+      assert.ok(issue.startsWith(`--params ${path}: `), issue);
+    }
     return error.issues.map((i) => i.replace(`--params ${path}: `, ''));
   }
   assert.fail('expected an InputError');
 }
 
-test('--params problems are each named by field', () => {
+test('--params problems are each named by file and field', () => {
   assert.match(paramsIssues('{"w": [1,')[0], /^not valid JSON \(/);
-  assert.deepEqual(paramsIssues([1, 2]), [
-    'must be an object {"w":[…],"a":[…],"c":[…],"d":x} (got an array of 2)',
-  ]);
+  assert.match(paramsIssues([1, 2])[0], /^params: expected an object/);
   assert.deepEqual(paramsIssues({ w: [1, 2], a: [1, 2], c: [1, 2], d: 0 }, 3), [
-    'field "w" must have 3 numbers, as --width is 3 (got 2)',
-    'field "a" must have 3 numbers, as --width is 3 (got 2)',
-    'field "c" must have 3 numbers, as --width is 3 (got 2)',
+    'params.w: expected 3 numbers (width), got 2',
+    'params.a: expected 3 numbers (width), got 2',
+    'params.c: expected 3 numbers (width), got 2',
   ]);
-  assert.deepEqual(paramsIssues({ w: [1, 'x'], a: [], c: [1, 2], d: 0 }), [
-    'field "w[1]" must be a finite number (got "x")',
-    'field "a" must be a non-empty array of numbers (got an array of 0)',
-  ]);
-  assert.deepEqual(paramsIssues({ w: [1], a: [1], c: [1], e: 1 }), [
-    'unknown field "e"; allowed: w, a, c, d',
-    'field "d" must be a finite number (got nothing)',
-  ]);
+  const mixed = paramsIssues({ w: [1, 'x'], a: [1, 2], c: [1, 2], e: 1 });
+  assert.ok(
+    mixed.some((i) => i.startsWith('params.w[1]: ')),
+    mixed.join(),
+  );
+  assert.ok(
+    mixed.some((i) => i.startsWith('params.d: ')),
+    mixed.join(),
+  );
+  assert.ok(
+    mixed.some((i) => i.includes('unknown field e')),
+    mixed.join(),
+  );
 });

@@ -9,10 +9,13 @@ import { getActivation } from '../../../workers/numerics/activations.ts';
 import { createModel } from '../../../workers/numerics/model.ts';
 import {
   initParams,
+  type ParamsObject,
   paramsFromObject,
   paramsToObject,
+  widthOf,
 } from '../../../workers/numerics/params.ts';
 import {
+  ConfigError,
   GRADIENTS,
   type GradientMethod,
   type RunConfig,
@@ -25,17 +28,13 @@ import {
   givenRunFlags,
   runConfigFromFlags,
 } from '../run-flags.ts';
-import { describeRunConfig, formatNumber, formatTable } from '../run-report.ts';
+import {
+  describeRunConfig,
+  formatCosine,
+  formatNumber,
+  formatTable,
+} from '../run-report.ts';
 import type { RegisterCommand } from './index.ts';
-import { formatCosine } from './train.ts';
-
-/** θ in the shape of the `--params` file and of the JSON output. */
-export interface ParamsObject {
-  w: number[];
-  a: number[];
-  c: number[];
-  d: number;
-}
 
 /** How far apart two gradients are. */
 export interface GradientComparison {
@@ -103,26 +102,23 @@ function runGradcheck(cmd: Command): void {
 function gradcheckFromFile(cmd: Command, path: string): GradcheckReport {
   const flagged = runConfigFromFlags(cmd.opts());
   const widthGiven = givenRunFlags(cmd.opts()).width !== undefined;
-  const object = readParamsFile(path, widthGiven ? flagged.width : undefined);
-  const config = { ...flagged, width: object.w.length };
-  return gradcheck(config, object, path);
+  const theta = readParamsFile(path, widthGiven ? flagged.width : undefined);
+  const config = { ...flagged, width: widthOf(theta) };
+  return gradcheck(config, theta, path);
 }
 
 /**
  * The gradient check of one run config.
  *
- * @param object θ to check at (default: `initParams(config)`); its length
- *   must match `config.width`
+ * @param theta θ to check at (default: `initParams(config)`), of length
+ *   3·width + 1
  * @param source where θ came from, for the report (default `seed`)
  */
 export function gradcheck(
   config: RunConfig,
-  object?: ParamsObject,
+  theta = initParams(config),
   source = 'seed',
 ): GradcheckReport {
-  const theta = object
-    ? paramsFromObject(object, config.width)
-    : initParams(config);
   const model = createModel(config);
   const gradients = {} as Record<GradientMethod, Float64Array>;
   for (const method of GRADIENTS) {
@@ -182,12 +178,13 @@ function countKinks(config: RunConfig, theta: Float64Array): number | null {
 }
 
 /**
- * Reads and checks a `--params` file.
+ * Reads θ from a `--params` file `{"w":[…],"a":[…],"c":[…],"d":x}`.
  *
- * @param width the width its arrays must have, when `--width` was given
- * @throws InputError naming the file and the field that is wrong
+ * @param width the width its arrays must have, when `--width` was given;
+ *   otherwise the length of `w`
+ * @throws InputError naming the file and each field that is wrong
  */
-export function readParamsFile(path: string, width?: number): ParamsObject {
+export function readParamsFile(path: string, width?: number): Float64Array {
   const where = `--params ${path}`;
   let text: string;
   try {
@@ -201,79 +198,16 @@ export function readParamsFile(path: string, width?: number): ParamsObject {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new InputError(
-      `${where}: not valid JSON (${(error as Error).message})`,
-    );
+    const reason = (error as Error).message;
+    throw new InputError(`${where}: not valid JSON (${reason})`);
   }
-  const issues = paramsIssues(parsed, width);
-  if (issues.length > 0) {
-    const lines = issues.map((issue) => `${where}: ${issue}`);
+  try {
+    return paramsFromObject(parsed, width);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const lines = error.issues.map((issue) => `${where}: ${issue}`);
     throw new InputError(lines.join('\n'), lines);
   }
-  return parsed as ParamsObject;
-}
-
-const SHAPE = 'an object {"w":[…],"a":[…],"c":[…],"d":x}';
-
-function paramsIssues(value: unknown, width?: number): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return [`must be ${SHAPE} (got ${kindOf(value)})`];
-  }
-  const object = value as Record<string, unknown>;
-  const issues: string[] = [];
-  for (const key of Object.keys(object)) {
-    if (!['w', 'a', 'c', 'd'].includes(key)) {
-      issues.push(`unknown field "${key}"; allowed: w, a, c, d`);
-    }
-  }
-  const expected =
-    width ?? (Array.isArray(object.w) ? object.w.length : undefined);
-  const because = width === undefined ? 'as "w" has' : 'as --width is';
-  for (const key of ['w', 'a', 'c']) {
-    issues.push(...arrayIssues(key, object[key], expected, because));
-  }
-  if (!isFiniteNumber(object.d)) {
-    issues.push(`field "d" must be a finite number (got ${kindOf(object.d)})`);
-  }
-  return issues;
-}
-
-function arrayIssues(
-  key: string,
-  value: unknown,
-  expected: number | undefined,
-  because: string,
-): string[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    return [
-      `field "${key}" must be a non-empty array of numbers ` +
-        `(got ${kindOf(value)})`,
-    ];
-  }
-  const bad = value.findIndex((v) => !isFiniteNumber(v));
-  if (bad >= 0) {
-    return [
-      `field "${key}[${bad}]" must be a finite number ` +
-        `(got ${kindOf(value[bad])})`,
-    ];
-  }
-  if (expected !== undefined && value.length !== expected) {
-    return [
-      `field "${key}" must have ${expected} numbers, ${because} ` +
-        `${expected} (got ${value.length})`,
-    ];
-  }
-  return [];
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === undefined) return 'nothing';
-  return JSON.stringify(value);
 }
 
 /** The human report: header, comparison table, per-parameter table. */

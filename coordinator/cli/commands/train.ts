@@ -16,6 +16,7 @@ import { stringifyJson } from '../json-numbers.ts';
 import { addRunFlags, runConfigFromFlags } from '../run-flags.ts';
 import {
   describeRunConfig,
+  formatCosine,
   formatCount,
   formatNumber,
   formatTable,
@@ -133,9 +134,4 @@ export function formatTrainReport(
     `${describeRunConfig(config)}\n\n${formatTable(rows)}\n` +
     formatTable(check, [1, 2])
   );
-}
-
-/** A cosine with enough digits to tell 0.99999 from 1. */
-export function formatCosine(value: number): string {
-  return Number.isFinite(value) ? value.toFixed(8) : String(value);
 }
