@@ -1,0 +1,335 @@
+/**
+ * The part of `sweep run`, `resume` and `retry` that talks to the user:
+ * opening the store, finding a sweep by name, the progress display, log
+ * lines, Ctrl-C, the final failure table, the summary and the exit code.
+ */
+import { InputError } from '../input-error.ts';
+import { safeUrl } from '../queue/connection.ts';
+import type { Store } from '../store/store.ts';
+import type { QueuedRun, SweepRow } from '../store/types.ts';
+import {
+  fullCounts,
+  openSession,
+  type SessionMode,
+  type SessionNotice,
+  type SessionResult,
+  type SweepSession,
+} from '../sweep-session.ts';
+import { EXIT, type GlobalOptions } from './common.ts';
+import { renderFailureTable } from './failure-table.ts';
+import {
+  finalCount,
+  formatCounts,
+  formatDuration,
+  formatRate,
+  type Progress,
+  type StatusCounts,
+  startProgress,
+  totalCount,
+} from './progress.ts';
+
+/** Crashed tries logged one by one; past this, one line says so. */
+const MAX_RETRY_LINES = 20;
+
+/** Exit code after Ctrl-C (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = 130;
+
+/** Writes one log line to stderr. */
+export function logLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Local (threads) or distributed (Redis URL) mode, from global options. */
+export function modeOf(options: GlobalOptions): SessionMode {
+  return options.redis
+    ? { kind: 'distributed', redisUrl: options.redis }
+    : { kind: 'local', threads: options.threads };
+}
+
+/** `local mode, 2 threads` or `distributed through redis://…`. */
+export function describeMode(mode: SessionMode): string {
+  return mode.kind === 'local'
+    ? `local mode, ${mode.threads} thread${mode.threads === 1 ? '' : 's'}`
+    : `distributed through ${safeUrl(mode.redisUrl)}`;
+}
+
+/**
+ * The sweep called `name`.
+ *
+ * @throws InputError listing the known sweeps when there is none
+ */
+export async function findSweep(store: Store, name: string) {
+  const sweep = await store.getSweep(name);
+  if (sweep) return sweep;
+  const known = (await store.listSweeps()).map((s) => s.name);
+  const list = known.length > 0 ? known.join(', ') : 'none yet';
+  throw new InputError(
+    `no sweep named "${name}" in this database; known sweeps: ${list}`,
+  );
+}
+
+/** `--detach` needs Redis: refuses it in local mode, before any work. */
+export function checkDetach(detach: boolean, mode: SessionMode): void {
+  if (!detach || mode.kind === 'distributed') return;
+  throw new InputError(
+    '--detach needs --redis URL (or REDIS_URL): in local mode the runs ' +
+      'train inside this process, so it cannot return before they finish; ' +
+      'drop --detach, or start Redis and `sweep worker` processes',
+  );
+}
+
+/** What a session command reports in its summary. */
+export interface SessionCommand {
+  store: Store;
+  sweep: SweepRow;
+  options: GlobalOptions;
+  /** `run`, `resume` or `retry`, for messages. */
+  verb: string;
+  /** Return once enqueued (distributed only). */
+  detach: boolean;
+  /**
+   * Chooses the runs to do once the session is prepared (Redis drained),
+   * and says what it chose (a log line), or undefined for nothing to say.
+   */
+  select: (session: SweepSession) => Promise<{
+    runs: QueuedRun[];
+    note?: string;
+  }>;
+  /** Extra fields of the `--json` summary. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Runs a session for a command end to end and sets `process.exitCode`:
+ * 0 when every run has a final result (or detached), 1 when the sweep was
+ * cancelled, 130 after Ctrl-C; throws (exit 1) when the work failed.
+ */
+export async function runSessionCommand(
+  command: SessionCommand,
+): Promise<void> {
+  const { store, sweep, options } = command;
+  const mode = modeOf(options);
+  const interrupt = new AbortController();
+  let progress: Progress | undefined;
+  const log = (line: string) => (progress ? progress.log(line) : logLine(line));
+  const release = onInterrupt(interrupt, log);
+  let retries = 0;
+
+  const session = openSession({
+    store,
+    sweep,
+    mode,
+    interrupt: interrupt.signal,
+    onCounts: (counts) => progress?.update(counts),
+    onNotice: (notice) => {
+      if (notice.kind === 'retry' && ++retries > MAX_RETRY_LINES) {
+        if (retries === MAX_RETRY_LINES + 1) {
+          log('more crashed tries are not logged; their runs retry as usual');
+        }
+        return;
+      }
+      log(describeNotice(notice, sweep.name));
+    },
+  });
+  let result: SessionResult;
+  try {
+    await session.prepare();
+    const { runs, note } = await command.select(session);
+    if (note) log(note);
+    if (runs.length === 0) {
+      result = await idleResult(store, sweep.sweepId);
+    } else {
+      if (mode.kind === 'local') {
+        log(`training ${plural(runs.length, 'run')} (${describeMode(mode)})`);
+      }
+      if (!command.detach) progress = startProgress({ sweep: sweep.name });
+      result = await session.execute(runs, command.detach);
+    }
+  } finally {
+    progress?.stop();
+    progress = undefined;
+    release();
+    await session.close();
+  }
+  await report(command, mode, result);
+}
+
+async function idleResult(
+  store: Store,
+  sweepId: number,
+): Promise<SessionResult> {
+  const counts = fullCounts(await store.statusCounts(sweepId));
+  return { outcome: 'complete', enqueued: 0, counts, elapsedMs: 0 };
+}
+
+/**
+ * First Ctrl-C (or SIGTERM): stop cleanly through `controller`. A second
+ * one exits at once. Returns the function that removes the handlers.
+ */
+function onInterrupt(
+  controller: AbortController,
+  log: (line: string) => void,
+): () => void {
+  const handler = () => {
+    if (controller.signal.aborted) {
+      log('interrupted again: exiting now');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    log('interrupted: stopping (Ctrl-C again to exit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** One log line for a session notice. */
+export function describeNotice(notice: SessionNotice, sweep: string): string {
+  switch (notice.kind) {
+    case 'enqueued': {
+      const already = notice.of - notice.count;
+      const tail = already > 0 ? ` (${already} were already queued)` : '';
+      return `enqueued ${plural(notice.count, 'run')} of sweep ${sweep}${tail}`;
+    }
+    case 'retry': {
+      const tries =
+        notice.attempt !== undefined
+          ? ` (try ${notice.attempt} of ${notice.attempts})`
+          : '';
+      const when =
+        notice.delayMs !== undefined
+          ? `; retrying in ${formatDuration(notice.delayMs)}`
+          : '; retrying';
+      const where = notice.worker ? ` on ${notice.worker}` : '';
+      return `run ${notice.runId} crashed${where}${tries}: ${notice.error}${when}`;
+    }
+    case 'cancel-noticed':
+      return `sweep ${sweep} was cancelled: stopping the runs in flight`;
+    case 'redis-lost':
+      return (
+        `Redis lost at ${safeUrl(notice.url)}: waiting for it to come ` +
+        'back (results wait in Redis meanwhile)'
+      );
+    case 'redis-back':
+      return (
+        `Redis back at ${safeUrl(notice.url)}: re-enqueued ` +
+        `${plural(notice.enqueued, 'run')} without a final result`
+      );
+    case 'no-workers':
+      return (
+        'no worker is connected to the queue: start one on any machine ' +
+        `with \`sweep worker --redis ${safeUrl(notice.url)}\``
+      );
+    case 'error':
+      return `error (going on): ${notice.message}`;
+  }
+}
+
+/** `1 run`, `3 runs`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+async function report(
+  command: SessionCommand,
+  mode: SessionMode,
+  result: SessionResult,
+): Promise<void> {
+  const { store, sweep, options } = command;
+  const cells = await store.failureTable(sweep.sweepId);
+  const summary = summaryLine(sweep.name, result);
+  const detached = result.outcome === 'detached';
+  const human = [
+    ...(detached ? [] : [renderFailureTable(cells), '']),
+    summary,
+    ...nextSteps(sweep.name, result),
+  ].join('\n');
+
+  if (options.json) {
+    logLine(human);
+    const json = {
+      sweep: sweep.name,
+      sweepId: sweep.sweepId,
+      command: command.verb,
+      mode: mode.kind,
+      outcome: result.outcome,
+      runs: totalCount(result.counts),
+      enqueued: result.enqueued,
+      tries: result.tries,
+      counts: result.counts,
+      elapsedMs: result.elapsedMs,
+      failureTable: cells,
+      ...command.extra,
+    };
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+  } else {
+    process.stdout.write(`${human}\n`);
+  }
+  process.exitCode = exitCodeOf(result);
+}
+
+function exitCodeOf(result: SessionResult): number {
+  if (result.outcome === 'interrupted') return EXIT_INTERRUPTED;
+  if (result.outcome === 'cancelled') return EXIT.workFailed;
+  return EXIT.ok;
+}
+
+/**
+ * `relu-failure: 270/270 runs final in 1m 23s (3.25 runs/s) · done 180 · …`
+ */
+export function summaryLine(sweep: string, result: SessionResult): string {
+  const { counts } = result;
+  if (result.outcome === 'detached') {
+    return `${sweep}: ${plural(result.enqueued, 'run')} enqueued`;
+  }
+  const total = totalCount(counts);
+  const parts = [
+    `${sweep}: ${finalCount(counts)}/${total} runs have a final result`,
+  ];
+  const states = formatCounts(counts);
+  if (states) parts.push(states);
+  if (result.outcome === 'complete' && result.enqueued > 0) {
+    const rate = (1000 * result.enqueued) / Math.max(result.elapsedMs, 1);
+    parts.push(
+      `${plural(result.enqueued, 'run')} in ` +
+        `${formatDuration(result.elapsedMs)} (${formatRate(rate)} runs/s)`,
+    );
+  }
+  return parts.join(' · ');
+}
+
+function nextSteps(sweep: string, result: SessionResult): string[] {
+  const { counts } = result;
+  const open = counts.queued + counts.running;
+  switch (result.outcome) {
+    case 'interrupted':
+      return [
+        `interrupted: ${plural(open, 'run')} without a final result; ` +
+          `\`sweep resume ${sweep}\` continues`,
+      ];
+    case 'cancelled':
+      return [
+        `sweep ${sweep} was cancelled; \`sweep retry ${sweep} ` +
+          '--status cancelled` runs the cancelled runs again',
+      ];
+    case 'detached':
+      return [
+        'workers train them; `sweep resume ' +
+          `${sweep}\` records the results and shows progress ` +
+          `(\`sweep status ${sweep}\` shows counts)`,
+      ];
+    default: {
+      const broken = counts.crashed + counts.timeout;
+      if (broken === 0) return [];
+      return [
+        `${plural(broken, 'run')} crashed or timed out; ` +
+          `\`sweep retry ${sweep}\` runs them again`,
+      ];
+    }
+  }
+}
+
+export type { StatusCounts };
