@@ -25,6 +25,8 @@ export interface RedisServer {
   restart(downMs?: number): Promise<void>;
   /** Whether the server process is currently up. */
   readonly running: boolean;
+  /** Process id of the running server (for CPU accounting). */
+  readonly pid: number | undefined;
 }
 
 const READY_LINE = /Ready to accept connections/;
@@ -139,6 +141,9 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     get running() {
       return current !== undefined && current.exitCode === null;
+    },
+    get pid() {
+      return current?.pid;
     },
     kill,
     async restart(downMs = 0) {

@@ -1,0 +1,286 @@
+/**
+ * `npm run bench:pipeline`: how fast the distributed pipeline moves runs,
+ * beside BullMQ's own figures measured in the same run on the same
+ * redis-server (started here, on a free port, and stopped at the end).
+ *
+ * 1. BullMQ alone: addBulk of trivial jobs, and a Worker at concurrency 2
+ *    doing nothing.
+ * 2. `train()` alone on a 2-thread pool: the ceiling for one-step runs.
+ * 3. End to end: a sweep of one-step runs recorded in SQLite, enqueued,
+ *    trained by a `sweep worker --threads 2` process, recorded back.
+ * 4. Enqueueing 100,000 runs with `enqueueRuns` against addBulk of the
+ *    same jobs.
+ *
+ * Options: `--runs N` (default 5000), `--enqueue N` (default 100000),
+ * `--prefetch N` (worker prefetch, default 0), `--json`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { durableOptions } from '../coordinator/queue/connection.ts';
+import { runJob } from '../coordinator/queue/enqueue.ts';
+import { enqueueRuns, startRecorder } from '../coordinator/queue/index.ts';
+import { PREFIX, QUEUE } from '../coordinator/queue/keys.ts';
+import { loadSpecFile } from '../coordinator/spec/index.ts';
+import { openStore } from '../coordinator/store/index.ts';
+import { spawnSweep } from '../test/support/processes.ts';
+import { startRedis } from '../test/support/redis.ts';
+import { createTrainPool } from '../workers/pool.ts';
+import { parseRunConfig, type RunConfig } from '../workers/run-config.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5000' },
+    enqueue: { type: 'string', default: '100000' },
+    prefetch: { type: 'string', default: '0' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(flags.runs);
+const ENQUEUE = Number(flags.enqueue);
+const PREFETCH = Number(flags.prefetch);
+
+/** One-step runs on the smallest network: the pipeline, not the maths. */
+const ONE_STEP = { steps: 1, width: 2 };
+
+interface Figure {
+  name: string;
+  count: number;
+  ms: number;
+  perSecond: number;
+}
+
+const figures: Figure[] = [];
+
+function record(name: string, count: number, ms: number): Figure {
+  const figure = { name, count, ms, perSecond: (count / ms) * 1000 };
+  figures.push(figure);
+  if (!flags.json) {
+    const rate = Math.round(figure.perSecond).toLocaleString('en');
+    const secs = (ms / 1000).toFixed(2);
+    process.stdout.write(
+      `${name.padEnd(44)} ${String(count).padStart(7)} in ${secs.padStart(6)} s` +
+        ` = ${rate.padStart(7)} /s\n`,
+    );
+  }
+  return figure;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (1/100 s).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+function jobsFor(n: number, config: RunConfig) {
+  const sweep = {
+    name: 'bench',
+    threshold: 5e-3,
+    timeoutMs: 60_000,
+    retries: 0,
+  };
+  return Array.from({ length: n }, (_, i) =>
+    runJob(sweep, {
+      runId: `b${i.toString(16).padStart(15, '0')}`,
+      generation: 0,
+      config,
+    }),
+  );
+}
+
+async function bullmqFigures(url: string, redis: Redis): Promise<void> {
+  const config = parseRunConfig(ONE_STEP, 'settings');
+  const queue = new Queue(QUEUE, { connection: redis, prefix: 'baseline' });
+  const jobs = jobsFor(RUNS, config);
+  const addMs = await timed(async () => {
+    for (let i = 0; i < jobs.length; i += 1000) {
+      await queue.addBulk(jobs.slice(i, i + 1000));
+    }
+  });
+  record(`BullMQ addBulk (trivial jobs)`, RUNS, addMs);
+
+  let done = 0;
+  let finish: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const connection = new Redis(durableOptions(url));
+  const start = performance.now();
+  const worker = new Worker(
+    QUEUE,
+    async () => {
+      if (++done === RUNS) finish();
+    },
+    { connection, prefix: 'baseline', concurrency: 2 },
+  );
+  await allDone;
+  record(
+    'BullMQ worker, concurrency 2, no-op jobs',
+    RUNS,
+    performance.now() - start,
+  );
+  await worker.close();
+  connection.disconnect();
+  await queue.obliterate({ force: true });
+  await queue.close();
+}
+
+async function poolFigure(): Promise<void> {
+  const config = parseRunConfig(ONE_STEP, 'settings');
+  const pool = createTrainPool({ threads: 2 });
+  // Load the threads first: their start-up is not the steady rate.
+  await Promise.all([pool.run(config), pool.run(config)]);
+  const before = cpuSeconds(process.pid);
+  const ms = await timed(async () => {
+    let next = 0;
+    const lane = async () => {
+      while (next++ < RUNS) await pool.run(config);
+    };
+    await Promise.all([lane(), lane()]);
+  });
+  record('train() alone, 2 pool threads', RUNS, ms);
+  if (!flags.json) {
+    const perRun = ((cpuSeconds(process.pid) - before) / RUNS) * 1e3;
+    process.stdout.write(`  CPU ms per run: ${perRun.toFixed(2)}\n`);
+  }
+  await pool.close();
+}
+
+async function endToEnd(
+  url: string,
+  dir: string,
+  redisPid: number | undefined,
+): Promise<void> {
+  const specPath = join(dir, 'bench.json');
+  const seeds = Math.min(RUNS, 10_000);
+  const grid = RUNS > seeds ? { width: [2, 3] } : {};
+  writeFileSync(
+    specPath,
+    JSON.stringify({
+      name: 'bench',
+      settings: ONE_STEP,
+      grid,
+      seeds,
+      retries: 0,
+    }),
+  );
+  const plan = await loadSpecFile(specPath);
+  const store = await openStore(join(dir, 'bench.sqlite'));
+  const { sweepId } = await store.createSweep(plan);
+  const runs = (await store.pendingRuns(sweepId)).slice(0, RUNS);
+
+  let recorded = 0;
+  let finish: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const recorder = await startRecorder(url, store, {
+    onRecorded: (events) => {
+      for (const e of events) if (e.kind === 'final') recorded++;
+      if (recorded >= runs.length) finish();
+    },
+  });
+  const args = ['worker', '--redis', url, '--threads', '2', '--quiet'];
+  if (PREFETCH > 0) args.push('--prefetch', String(PREFETCH));
+  const worker = spawnSweep(args);
+  await worker.waitFor('joined', { timeoutMs: 60_000 });
+
+  const before = [worker.pid, process.pid, redisPid].map(cpuSeconds);
+  const ms = await timed(async () => {
+    await enqueueRuns(url, plan, runs);
+    await allDone;
+  });
+  const after = [worker.pid, process.pid, redisPid].map(cpuSeconds);
+  record('end to end: enqueue, train, record in SQLite', runs.length, ms);
+  if (!flags.json) {
+    const [w, c, r] = after.map(
+      (a, i) => ((a - before[i]) / runs.length) * 1e3,
+    );
+    process.stdout.write(
+      `  CPU ms per run: worker process ${w.toFixed(2)} (threads included), ` +
+        `coordinator ${c.toFixed(2)}, redis-server ${r.toFixed(2)}\n`,
+    );
+  }
+  await worker.kill('SIGTERM');
+  await recorder.stop();
+  await store.close();
+}
+
+async function enqueueFigures(url: string, redis: Redis): Promise<void> {
+  const config = parseRunConfig(ONE_STEP, 'settings');
+  const jobs = jobsFor(ENQUEUE, config);
+  const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
+  const bulkMs = await timed(async () => {
+    for (let i = 0; i < jobs.length; i += 1000) {
+      await queue.addBulk(jobs.slice(i, i + 1000));
+    }
+  });
+  record('BullMQ addBulk, same jobs, chunks of 1000', ENQUEUE, bulkMs);
+  await queue.obliterate({ force: true });
+
+  const runs = jobs.map((job) => ({
+    runId: job.data.runId,
+    generation: 0,
+    config,
+  }));
+  const sweep = {
+    name: 'bench',
+    threshold: 5e-3,
+    timeoutMs: 60_000,
+    retries: 0,
+  };
+  const oursMs = await timed(async () => {
+    await enqueueRuns(url, sweep, runs);
+  });
+  record('enqueueRuns (skips jobs that exist)', ENQUEUE, oursMs);
+  const againMs = await timed(async () => {
+    await enqueueRuns(url, sweep, runs);
+  });
+  record('enqueueRuns again (all exist: none added)', ENQUEUE, againMs);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  if (!flags.json) {
+    process.stdout.write(
+      `enqueueRuns / addBulk time: ${(oursMs / bulkMs).toFixed(2)}\n`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await startRedis();
+  const redis = new Redis(durableOptions(server.url));
+  const dir = mkdtempSync(join(tmpdir(), 'pinn-bench-'));
+  try {
+    await bullmqFigures(server.url, redis);
+    await poolFigure();
+    await endToEnd(server.url, dir, server.pid);
+    await redis.flushall();
+    await enqueueFigures(server.url, redis);
+    const memory = await redis.info('memory');
+    const used = /used_memory_human:(\S+)/.exec(memory)?.[1];
+    if (!flags.json) process.stdout.write(`Redis memory after: ${used}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    redis.disconnect();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
