@@ -8,7 +8,7 @@ import {
   type RunConfig,
 } from '../../workers/run-config.ts';
 import { formatCount, specError } from './report.ts';
-import { seedRunIds } from './run-id.ts';
+import { RunIdWriter } from './run-id.ts';
 import type {
   PartialConfig,
   PlannedRun,
@@ -186,8 +186,13 @@ class Product {
     const outer = this.sizes.map((_, d) => d);
     if (this.seedsLast) outer.pop();
     const index = this.sizes.map(() => 0);
+    // One row and one settings object serve every combination: `visit`
+    // copies what it keeps, and a 100,000-run sweep makes no garbage here.
+    const row: Row = { config: { ...this.base }, seeds: [], at: [] };
     for (let at = 0; at < this.size; at += inner) {
-      const row: Row = { config: this.configAt(index), seeds: [], at: [] };
+      this.fill(row.config, index);
+      row.seeds.length = 0;
+      row.at.length = 0;
       for (let k = 0; k < inner; k++) {
         if (this.seedsLast) index[last] = k;
         if (isExcluded(live, index)) continue;
@@ -220,11 +225,17 @@ class Product {
   }
 
   private configAt(index: number[]): RunConfig {
-    const config = { ...this.base } as Record<SettingName, SettingValue>;
+    const config = { ...this.base };
+    this.fill(config, index);
+    return config;
+  }
+
+  /** Sets the settings of the dimensions to the combination `index`. */
+  private fill(config: RunConfig, index: number[]) {
+    const settings = config as Record<SettingName, SettingValue>;
     for (let d = 0; d < this.dims.length; d++) {
-      config[this.dims[d].name] = this.dims[d].values[index[d]];
+      settings[this.dims[d].name] = this.dims[d].values[index[d]];
     }
-    return config as RunConfig;
   }
 }
 
@@ -248,11 +259,14 @@ class RunList {
   private readonly firstAt = new Map<string, number>();
   private readonly unused: Map<SettingName, SettingValue>;
 
+  private readonly ids: RunIdWriter;
+
   constructor(
-    private readonly sweep: string,
+    sweep: string,
     settings: PartialConfig,
     private readonly sourceOf: (at: number) => Source,
   ) {
+    this.ids = new RunIdWriter(sweep);
     const defaults = parseRunConfig({});
     this.unused = new Map(
       Object.entries(settings).filter(
@@ -263,12 +277,14 @@ class RunList {
 
   /** Adds the runs of a row, skipping (and reporting) repeats. */
   addRow(row: Row) {
-    const canonical = canonicalRunConfig(row.config);
+    // Product rows reuse one settings object: keep a copy, never it.
+    let canonical = canonicalRunConfig(row.config);
+    if (canonical === row.config) canonical = { ...canonical };
     if (this.unused.size > 0) this.markUsed(canonical);
-    const idOf = seedRunIds(this.sweep, canonical);
+    this.ids.settings(canonical);
     for (let k = 0; k < row.seeds.length; k++) {
       const seed = row.seeds[k];
-      const runId = idOf(seed);
+      const runId = this.ids.idFor(seed);
       const first = this.firstAt.get(runId);
       if (first !== undefined) {
         this.duplicates.push(this.repeatLine(row.at[k], first));

@@ -20,23 +20,9 @@ import { canonicalJson } from './canonical-json.ts';
  */
 export function runId(sweepName: string, config: RunConfig): string {
   const canonical = canonicalRunConfig(config);
-  return seedRunIds(sweepName, canonical)(canonical.seed);
-}
-
-/**
- * Run ids of the runs that have the canonical settings `config` with any
- * seed: `seedRunIds(name, c)(s)` equals `runId(name, { ...c, seed: s })`.
- * Grid expansion calls it once per combination and then once per seed,
- * so the settings are written out once, not once per seed. (Canonical
- * settings stay canonical when only the seed changes: the seed is never
- * an ignored setting.)
- */
-export function seedRunIds(
-  sweepName: string,
-  config: RunConfig,
-): (seed: number) => string {
-  const [before, after] = identityJsonAroundSeed(sweepName, config);
-  return (seed) => sha256Hex(before + canonicalJson(seed) + after).slice(0, 16);
+  const writer = new RunIdWriter(sweepName);
+  writer.settings(canonical);
+  return writer.idFor(canonical.seed);
 }
 
 /** sha256 of UTF-8 text, as 64 lowercase hex digits. */
@@ -47,43 +33,70 @@ export function sha256Hex(text: string): string {
 }
 
 const SORTED_SETTINGS = [...SETTING_NAMES].sort();
+const SEED_POSITION = SORTED_SETTINGS.indexOf('seed');
 
-// Most values repeat from run to run (an axis has a few values), so their
-// `"key":value` text is kept; the bound keeps a sweep of many distinct
-// values from growing it without end.
+// Values repeat from run to run (an axis has a few values), so the
+// `"key":value` text of each is kept; the bound stops a sweep of many
+// distinct values from growing the cache without end.
 const MAX_CACHED_PER_SETTING = 4096;
-const memberCache = new Map<string, Map<unknown, string>>(
-  SORTED_SETTINGS.map((key) => [key, new Map()]),
-);
 
 /**
- * `canonicalJson({ sweep, config })` written for a RunConfig, as the text
- * before the seed's value and the text after it.
+ * Writes run ids for one sweep, the way grid expansion needs them: set a
+ * combination's canonical settings once, then ask for the id of each
+ * seed. `idFor(s)` after `settings(c)` equals `runId(name, { ...c,
+ * seed: s })`: the identity JSON is split around the seed's value, and a
+ * canonical config stays canonical when only its seed changes (the seed
+ * is never an ignored setting).
  */
-function identityJsonAroundSeed(sweepName: string, config: RunConfig) {
-  let before = '{"config":{';
-  let after: string | undefined;
-  for (let i = 0; i < SORTED_SETTINGS.length; i++) {
-    const key = SORTED_SETTINGS[i];
-    const comma = i > 0 ? ',' : '';
-    if (key === 'seed') {
-      before += `${comma}"seed":`;
-      after = '';
-      continue;
-    }
-    const text = comma + member(key, config[key]);
-    if (after === undefined) before += text;
-    else after += text;
-  }
-  return [before, `${after ?? ''}},"sweep":${JSON.stringify(sweepName)}}`];
-}
+export class RunIdWriter {
+  private readonly tail: string;
+  private readonly cache = SORTED_SETTINGS.map(
+    () => new Map<unknown, string>(),
+  );
+  private readonly lastValue: unknown[] = SORTED_SETTINGS.map(() => undefined);
+  private readonly lastText: string[] = SORTED_SETTINGS.map(() => '');
+  private before = '';
+  private after = '';
 
-function member(key: string, value: unknown): string {
-  const cache = memberCache.get(key)!;
-  let text = cache.get(value);
-  if (text === undefined) {
-    text = `${JSON.stringify(key)}:${canonicalJson(value)}`;
-    if (cache.size < MAX_CACHED_PER_SETTING) cache.set(value, text);
+  constructor(sweepName: string) {
+    this.tail = `},"sweep":${JSON.stringify(sweepName)}}`;
   }
-  return text;
+
+  /** Sets the canonical settings whose runs `idFor` names. */
+  settings(config: RunConfig): void {
+    let before = '{"config":{';
+    for (let i = 0; i < SEED_POSITION; i++) {
+      before += (i > 0 ? ',' : '') + this.member(i, config);
+    }
+    let after = '';
+    for (let i = SEED_POSITION + 1; i < SORTED_SETTINGS.length; i++) {
+      after += `,${this.member(i, config)}`;
+    }
+    this.before = `${before}${SEED_POSITION > 0 ? ',' : ''}"seed":`;
+    this.after = after + this.tail;
+  }
+
+  /** The id of the run with the current settings and `seed`. */
+  idFor(seed: number): string {
+    const json = this.before + canonicalJson(seed) + this.after;
+    return sha256Hex(json).slice(0, 16);
+  }
+
+  /** `"key":value` of setting number `i`; most settings repeat. */
+  private member(i: number, config: RunConfig): string {
+    const value = config[SORTED_SETTINGS[i]];
+    if (value === this.lastValue[i] && this.lastText[i]) {
+      return this.lastText[i];
+    }
+    let text = this.cache[i].get(value);
+    if (text === undefined) {
+      text = `${JSON.stringify(SORTED_SETTINGS[i])}:${canonicalJson(value)}`;
+      if (this.cache[i].size < MAX_CACHED_PER_SETTING) {
+        this.cache[i].set(value, text);
+      }
+    }
+    this.lastValue[i] = value;
+    this.lastText[i] = text;
+    return text;
+  }
 }
