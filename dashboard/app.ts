@@ -1,0 +1,338 @@
+/**
+ * The dashboard's Express app: security headers and the token check on
+ * every request, static files (uPlot from node_modules), the JSON API,
+ * the pages, and an error handler that answers 4xx with a JSON (or HTML)
+ * error naming the parameter, and never shows internals.
+ */
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, {
+  type NextFunction,
+  type Request,
+  type Response,
+} from 'express';
+import { stringifyJson } from '../coordinator/cli/json-numbers.ts';
+import { InputError } from '../coordinator/input-error.ts';
+import { authenticate } from './auth.ts';
+import { AuthError, type ErrorBody, ParamError } from './errors.ts';
+import type { Html } from './html.ts';
+import type { LiveHub } from './live.ts';
+import { consolePage } from './pages/console-page.ts';
+import { errorPage } from './pages/error-page.ts';
+import { failureMapPage } from './pages/failure-map-page.ts';
+import type { PageContext } from './pages/layout.ts';
+import { comparePage, runPage } from './pages/run-page.ts';
+import { runsPage } from './pages/runs-page.ts';
+import { sweepsPage } from './pages/sweeps-page.ts';
+import { checkParamNames, type RawQuery, sweepNameParam } from './params.ts';
+import {
+  comparePayload,
+  failureMapPayload,
+  runListPayload,
+  runPayload,
+  sweepsPayload,
+} from './payloads.ts';
+import type { QueueWatch } from './queue-watch.ts';
+import {
+  BusyError,
+  checkSqlText,
+  exampleQueries,
+  type SqlConsole,
+  toCsv,
+} from './sql-console.ts';
+import type { StoreView } from './store-view.ts';
+
+/** What the app serves from. */
+export interface AppDeps {
+  view: StoreView;
+  queue: QueueWatch;
+  live: LiveHub;
+  sqlConsole: SqlConsole;
+  /** Path of the results store (only its file name is shown). */
+  dbPath: string;
+  /** Required token, or undefined (loopback only). */
+  token: string | undefined;
+  /** Called with errors that are not the request's fault (a 500). */
+  onError?: (error: unknown, req: Request) => void;
+}
+
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
+
+/** Content-Security-Policy: only our own scripts and styles, no frames. */
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.set({
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+    'Cache-Control': 'no-store',
+  });
+  next();
+}
+
+function sendJson(res: Response, value: unknown, status = 200): void {
+  res
+    .status(status)
+    .type('application/json; charset=utf-8')
+    .send(stringifyJson(value));
+}
+
+function sendHtml(res: Response, page: Html, status = 200): void {
+  res.status(status).type('text/html; charset=utf-8').send(page.text);
+}
+
+/** Builds the app; the caller listens and closes. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.set('etag', false);
+  app.use(securityHeaders);
+  app.use(authenticate(deps.token));
+
+  const context = (): PageContext => ({
+    storeName: basename(deps.dbPath),
+    queue: deps.queue.status,
+  });
+
+  mountStatic(app);
+  mountApi(app, deps);
+  mountPages(app, deps, context);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(
+      new ParamError(
+        'path',
+        req.path,
+        'a page or /api/... route listed in the README',
+        404,
+        'nothing here',
+      ),
+    );
+  });
+  app.use(errorHandler(deps, context));
+  return app;
+}
+
+function mountStatic(app: express.Express): void {
+  const vendor = (file: string) => (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'public, max-age=86400');
+    res.sendFile(join(UPLOT_DIR, file));
+  };
+  app.get('/static/vendor/uPlot.iife.min.js', vendor('uPlot.iife.min.js'));
+  app.get('/static/vendor/uPlot.min.css', vendor('uPlot.min.css'));
+  app.use(
+    '/static',
+    express.static(PUBLIC_DIR, {
+      index: false,
+      dotfiles: 'ignore',
+      etag: true,
+      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+function mountApi(app: express.Express, deps: AppDeps): void {
+  const { view } = deps;
+  const get = (path: string, handler: Handler) => app.get(path, handler);
+  const q = (req: Request) => req.query as RawQuery;
+  const sweep = (req: Request) => sweepNameParam(String(req.params.sweep));
+
+  get('/api/sweeps', async (req, res) => {
+    sendJson(res, await sweepsPayload(view, q(req)));
+  });
+  get('/api/sweeps/:sweep', async (req, res) => {
+    checkParamNames(q(req), ['token']);
+    sendJson(res, { sweep: await view.sweep(sweep(req)) });
+  });
+  get('/api/sweeps/:sweep/failure-map', async (req, res) => {
+    sendJson(res, await failureMapPayload(view, sweep(req), q(req)));
+  });
+  get('/api/sweeps/:sweep/runs', async (req, res) => {
+    sendJson(res, await runListPayload(view, sweep(req), q(req)));
+  });
+  get('/api/runs/:run', async (req, res) => {
+    sendJson(res, await runPayload(view, String(req.params.run), q(req)));
+  });
+  get('/api/compare', async (req, res) => {
+    sendJson(res, await comparePayload(view, q(req)));
+  });
+  get('/api/queue', async (req, res) => {
+    checkParamNames(q(req), ['token']);
+    sendJson(res, deps.queue.status);
+  });
+  get('/api/events', async (req, res) => {
+    checkParamNames(q(req), ['token']);
+    await deps.live.listen(req, res);
+  });
+  mountConsoleApi(app, deps);
+}
+
+function mountConsoleApi(app: express.Express, deps: AppDeps): void {
+  const { sqlConsole, view } = deps;
+  const q = (req: Request) => req.query as RawQuery;
+  app.get('/api/console', async (req, res) => {
+    checkParamNames(q(req), ['token']);
+    const sweeps = await view.sweeps();
+    sendJson(res, {
+      examples: exampleQueries(sweeps[0]?.name ?? 'my-sweep'),
+      schema: await view.schema(),
+      limits: sqlConsole.limits,
+    });
+  });
+  app.get('/api/query', async (req, res) => {
+    checkParamNames(q(req), ['sql', 'token']);
+    sendJson(res, await sqlConsole.run(q(req).sql));
+  });
+  app.post(
+    '/api/query',
+    express.json({ limit: '64kb', strict: true }),
+    async (req, res) => {
+      checkParamNames(q(req), ['token']);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof body !== 'object' || Array.isArray(body)) {
+        throw new ParamError('body', body, 'a JSON object {"sql": "..."}');
+      }
+      checkParamNames(body, ['sql']);
+      sendJson(res, await sqlConsole.run(body.sql));
+    },
+  );
+  app.get('/api/query.csv', async (req, res) => {
+    checkParamNames(q(req), ['sql', 'token']);
+    const result = await sqlConsole.run(
+      q(req).sql,
+      sqlConsole.limits.csvMaxRows,
+    );
+    res
+      .status(200)
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', 'attachment; filename="query.csv"')
+      .send(toCsv(result));
+  });
+}
+
+function mountPages(
+  app: express.Express,
+  deps: AppDeps,
+  context: () => PageContext,
+): void {
+  const { view } = deps;
+  const q = (req: Request) => req.query as RawQuery;
+  const sweep = (req: Request) => sweepNameParam(String(req.params.sweep));
+  const get = (path: string, handler: Handler) => app.get(path, handler);
+
+  get('/', async (req, res) => {
+    sendHtml(res, sweepsPage(context(), await sweepsPayload(view, q(req))));
+  });
+  get('/sweeps/:sweep', async (req, res) => {
+    const data = await failureMapPayload(view, sweep(req), q(req));
+    sendHtml(res, failureMapPage(context(), data));
+  });
+  get('/sweeps/:sweep/runs', async (req, res) => {
+    const data = await runListPayload(view, sweep(req), q(req));
+    sendHtml(res, runsPage(context(), data));
+  });
+  get('/runs/:run', async (req, res) => {
+    const data = await runPayload(view, String(req.params.run), q(req));
+    sendHtml(res, runPage(context(), data));
+  });
+  get('/compare', async (req, res) => {
+    sendHtml(res, comparePage(context(), await comparePayload(view, q(req))));
+  });
+  get('/console', async (req, res) => {
+    checkParamNames(q(req), ['sql', 'token']);
+    const raw = q(req).sql;
+    const [sweeps, schema] = await Promise.all([view.sweeps(), view.schema()]);
+    const examples = exampleQueries(sweeps[0]?.name ?? 'my-sweep');
+    const sql = raw === undefined ? examples[0].sql : checkSqlText(raw);
+    let result = null;
+    let error = null;
+    if (raw !== undefined) {
+      try {
+        result = await deps.sqlConsole.run(sql);
+      } catch (e) {
+        if (!(e instanceof InputError) && !(e instanceof BusyError)) throw e;
+        error = e.message;
+      }
+    }
+    const { limits } = deps.sqlConsole;
+    const status = error ? 400 : 200;
+    sendHtml(
+      res,
+      consolePage(context(), {
+        sql,
+        result,
+        error,
+        examples,
+        schema,
+        ...limits,
+      }),
+      status,
+    );
+  });
+}
+
+/** The JSON body of any error, and its HTTP status. */
+export function errorBody(error: unknown): ErrorBody {
+  if (error instanceof ParamError) return error.toBody();
+  if (error instanceof AuthError || error instanceof BusyError) {
+    return { error: { status: error.status, message: error.message } };
+  }
+  if (error instanceof InputError) {
+    return { error: { status: 400, message: error.message } };
+  }
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const type = (error as { type?: unknown }).type;
+    const message =
+      type === 'entity.parse.failed'
+        ? 'the request body is not valid JSON'
+        : type === 'entity.too.large'
+          ? 'the request body is too large (at most 64 kB)'
+          : `malformed request (HTTP ${status})`;
+    return { error: { status, message } };
+  }
+  return {
+    error: {
+      status: 500,
+      message: 'the dashboard failed to answer; the cause is in its log',
+    },
+  };
+}
+
+function errorHandler(deps: AppDeps, context: () => PageContext) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const body = errorBody(error);
+    if (body.error.status === 500) deps.onError?.(error, req);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (body.error.status === 401) {
+      res.set('WWW-Authenticate', 'Bearer realm="pinn-sweep dashboard"');
+    }
+    const wantsJson = req.path.startsWith('/api/') || !req.accepts('html');
+    if (wantsJson) return sendJson(res, body, body.error.status);
+    const ctx: PageContext =
+      body.error.status === 401 ? { storeName: '', queue: null } : context();
+    sendHtml(res, errorPage(ctx, body), body.error.status);
+  };
+}

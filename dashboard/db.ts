@@ -1,0 +1,55 @@
+/**
+ * The dashboard's connections to the results store: opened read-only, so
+ * nothing the dashboard does can change a result.
+ */
+import { Connection } from '../coordinator/store/sqlite.ts';
+
+/** Page cache of each dashboard connection, KiB (SQLite's negative form). */
+const CACHE_KIB = 64 * 1024;
+
+/** Opens `path` read-only with a large page cache. */
+export async function openReadOnlyConnection(
+  path: string,
+): Promise<Connection> {
+  const db = await Connection.open(path, { readOnly: true });
+  await db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
+  return db;
+}
+
+/**
+ * A number that changes whenever another connection (the recorder) has
+ * committed: SQLite's `PRAGMA data_version`, re-read at most once per
+ * `ttlMs` and shared by concurrent callers. Answers keyed on it are at most
+ * `ttlMs` stale.
+ */
+export class StoreVersion {
+  private at = Number.NEGATIVE_INFINITY;
+  private value = 0;
+  private reading: Promise<number> | undefined;
+
+  /** @param ttlMs how long a reading is trusted, ms */
+  constructor(
+    private readonly db: Connection,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The current version. */
+  get(): Promise<number> {
+    if (performance.now() - this.at < this.ttlMs) {
+      return Promise.resolve(this.value);
+    }
+    this.reading ??= this.read().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async read(): Promise<number> {
+    const row = await this.db.get<{ data_version: number }>(
+      'PRAGMA data_version',
+    );
+    this.value = row?.data_version ?? 0;
+    this.at = performance.now();
+    return this.value;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Live queue state from Redis, when the dashboard is given one: polled on
+ * an interval by one client that fails fast, so that a Redis outage shows
+ * as "unreachable" within seconds while the store keeps being served.
+ */
+import { Redis } from 'ioredis';
+import { redisOptions, safeUrl } from '../coordinator/queue/connection.ts';
+import { type QueueCounts, queueCounts } from '../coordinator/queue/counts.ts';
+
+/** What the dashboard knows about the queue. */
+export type QueueStatus =
+  | { mode: 'local' }
+  | {
+      mode: 'redis';
+      /** The URL without its password. */
+      url: string;
+      reachable: true;
+      counts: QueueCounts;
+      /** When the counts were read, Unix ms. */
+      checkedAt: number;
+    }
+  | {
+      mode: 'redis';
+      url: string;
+      reachable: false;
+      /** Why the last poll failed. */
+      error: string;
+      /** Since when Redis has been unreachable, Unix ms (null: not yet
+       * reached at all). */
+      since: number | null;
+      /** Last counts read, if ever. */
+      counts: QueueCounts | null;
+      checkedAt: number;
+    };
+
+/** Polls a Redis queue; `status` is always the latest answer. */
+export class QueueWatch {
+  private current: QueueStatus;
+  private client: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private lastError = 'not connected yet';
+
+  /**
+   * @param redisUrl Redis to watch; undefined for local mode
+   * @param pollMs interval between polls, ms
+   * @param onChange called when Redis becomes reachable or unreachable
+   */
+  constructor(
+    private readonly redisUrl: string | undefined,
+    private readonly pollMs: number,
+    private readonly onChange: (status: QueueStatus) => void = () => {},
+  ) {
+    this.current = redisUrl
+      ? {
+          mode: 'redis',
+          url: safeUrl(redisUrl),
+          reachable: false,
+          error: 'not checked yet',
+          since: null,
+          counts: null,
+          checkedAt: Date.now(),
+        }
+      : { mode: 'local' };
+  }
+
+  /** The latest queue state. */
+  get status(): QueueStatus {
+    return this.current;
+  }
+
+  /** Connects and polls until `stop()`. Resolves after the first poll. */
+  async start(): Promise<void> {
+    if (!this.redisUrl) return;
+    this.client = new Redis({
+      ...redisOptions(this.redisUrl),
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: Math.max(500, this.pollMs),
+      retryStrategy: (times) => Math.min(200 * times, 2000),
+    });
+    this.client.on('error', (error: Error) => {
+      this.lastError = error.message;
+    });
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), this.pollMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || !this.client || !this.redisUrl) return;
+    this.polling = true;
+    const url = safeUrl(this.redisUrl);
+    try {
+      // Asking a client that is not connected would only queue errors in
+      // the queue library; say why Redis is unreachable instead.
+      if (this.client.status !== 'ready') throw new Error(this.lastError);
+      const counts = await withTimeout(
+        queueCounts(this.client),
+        Math.max(500, this.pollMs),
+      );
+      this.update({
+        mode: 'redis',
+        url,
+        reachable: true,
+        counts,
+        checkedAt: Date.now(),
+      });
+    } catch (error) {
+      const previous = this.current;
+      const wasDown = previous.mode === 'redis' && !previous.reachable;
+      this.update({
+        mode: 'redis',
+        url,
+        reachable: false,
+        error: error instanceof Error ? error.message : String(error),
+        since: wasDown ? previous.since : Date.now(),
+        counts: previous.mode === 'redis' ? previous.counts : null,
+        checkedAt: Date.now(),
+      });
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private update(next: QueueStatus): void {
+    const before = this.current;
+    this.current = next;
+    const flipped =
+      before.mode === 'redis' &&
+      next.mode === 'redis' &&
+      (before.reachable !== next.reachable ||
+        (before.reachable === false && before.since === null));
+    if (flipped) this.onChange(next);
+  }
+
+  /** Stops polling and disconnects. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.client?.disconnect();
+    this.client = undefined;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,188 @@
+/**
+ * End to end in real headless Chromium: a person opens the dashboard over a
+ * recorded sweep, sees that ReLU with autodiff fails on the failure map,
+ * clicks through to a run and its comparison, and runs a console query.
+ * A screenshot of each page goes to test/output/screenshots/ for review.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  type Browser,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { ROOT } from '../support/processes.ts';
+import { type Harness, startHarness } from './harness.ts';
+
+const SHOTS = join(ROOT, 'test', 'output', 'screenshots');
+
+/** The text of an element as one line, runs of white space collapsed. */
+async function text(locator: Locator): Promise<string> {
+  return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+describe('dashboard in a browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  before(async () => {
+    h = await startHarness({ name: 'relu-failure', runs: 720 });
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // A CSP violation, a script error or a failed asset shows up here.
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  test('the sweeps page shows the sweep, its progress, and goes live', async () => {
+    await page.goto(h.dashboard.url);
+    const row = page.locator('tr[data-sweep="relu-failure"]');
+    await row.waitFor();
+    assert.match(await text(row), /finished/);
+    assert.match(await text(row), /720 \/ 720 \(100%\)/);
+    await page
+      .locator('#live-status', { hasText: 'Live: updated' })
+      .waitFor({ timeout: 10_000 });
+    await shot('sweeps');
+  });
+
+  test('the failure map marks ReLU with autodiff as failing', async () => {
+    await page.click('a[href="/sweeps/relu-failure"]');
+    await page.locator('#heatmap').waitFor();
+    const cell = page.locator('td.heat[data-y="relu"][data-x="autodiff"]');
+    const seen = await text(cell);
+    assert.match(seen, /100%/);
+    assert.match(seen, /inaccurate/);
+    assert.equal(await cell.getAttribute('class'), 'heat heat-5');
+    // The same activation with the exact gradient fails less.
+    const analytic = page.locator('td.heat[data-y="relu"][data-x="analytic"]');
+    const rate = Number(await analytic.getAttribute('data-rate'));
+    assert.ok(rate < 1, `relu × analytic failure rate ${rate}`);
+    const heading = page.locator('#predictors');
+    assert.equal(await heading.isVisible(), true);
+    await shot('failure-map');
+  });
+
+  test('choosing other axes redraws the map', async () => {
+    await page.selectOption('select[name="y"]', 'width');
+    await page.waitForURL(/y=width/);
+    const rows = await page.locator('#heatmap tbody th').allTextContents();
+    assert.deepEqual(
+      rows.map((r) => r.trim()),
+      ['10', '20', '40'],
+    );
+    await page.check('input[name="filter.activation"][value="relu"]');
+    await page.waitForURL(/filter\.activation=relu/);
+    assert.match(await text(page.locator('#heatmap caption')), /width/);
+    await shot('failure-map-width');
+  });
+
+  test('a cell lists its runs, and a run shows its verdict and curves', async () => {
+    await page.goto(`${h.dashboard.url}sweeps/relu-failure`);
+    await page.click('td.heat[data-y="relu"][data-x="autodiff"] a');
+    await page.locator('#runs').waitFor();
+    const states = await page.locator('#runs tbody .badge').allTextContents();
+    assert.ok(states.length > 0);
+    assert.ok(
+      states.every((s) => s.trim() === 'inaccurate'),
+      states.join(),
+    );
+    await shot('runs');
+
+    await page.locator('#runs tbody a.mono').first().click();
+    await page.locator('#verdict').waitFor();
+    assert.match(
+      await text(page.locator('#verdict')),
+      /missed the threshold: rel_l2 = .* > 0\.005/,
+    );
+    for (const id of ['#chart-loss', '#chart-u', '#chart-err']) {
+      await page.locator(`${id} canvas`).first().waitFor();
+    }
+    assert.match(await text(page.locator('#chart-loss')), /loss/);
+    await shot('run');
+  });
+
+  test('the analytic twin opens side by side', async () => {
+    await page.click('a:has-text("gradient = analytic")');
+    await page.locator('table.compare').first().waitFor();
+    assert.match(await text(page.locator('.sweep-line')), /differ in gradient/);
+    const differs = await page.locator('tr.differs th').allTextContents();
+    assert.ok(differs.map((d) => d.trim()).includes('gradient'));
+    await page.locator('#chart-loss canvas').first().waitFor();
+    await shot('compare');
+  });
+
+  test('the console runs a query and offers its CSV', async () => {
+    await page.click('nav a:has-text("SQL console")');
+    await page.fill(
+      '#sql',
+      "SELECT activation, gradient, sum(failed) AS failed, count(*) AS runs FROM results WHERE sweep = 'relu-failure' GROUP BY 1, 2 ORDER BY failed DESC",
+    );
+    await page.click('#run-query');
+    await page.locator('#result').waitFor();
+    const first = await page
+      .locator('#result tbody tr')
+      .first()
+      .locator('td')
+      .allTextContents();
+    assert.deepEqual(first.slice(0, 2), ['relu', 'autodiff']);
+    assert.match(await text(page.locator('#result-line')), /15 rows/);
+    const csv = await page.locator('#result-line a').getAttribute('href');
+    assert.match(csv ?? '', /^\/api\/query\.csv\?sql=/);
+    await shot('console');
+
+    await page.click('.examples a >> nth=0');
+    await page.locator('#result').waitFor();
+    assert.match(await page.inputValue('#sql'), /FROM results/);
+  });
+
+  test('a refused query says why', async () => {
+    await page.goto(`${h.dashboard.url}console`);
+    await page.fill('#sql', 'DELETE FROM runs');
+    await page.click('#run-query');
+    const error = page.locator('#query-error');
+    await error.waitFor();
+    assert.match(await text(error), /refused|read/i);
+  });
+
+  test('no page raised a script error, a CSP violation or a dialog', () => {
+    // A 400 page is a console "error" for the failed request itself.
+    const real = problems.filter(
+      (p) =>
+        !/Failed to load resource: the server responded with a status of 400/.test(
+          p,
+        ),
+    );
+    assert.deepEqual(real, []);
+  });
+});
