@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { register as bench } from './bench.ts';
+import { register as dashboard } from './dashboard.ts';
 import { register as gradcheck } from './gradcheck.ts';
 import { register as train } from './train.ts';
 import { register as worker } from './worker.ts';
@@ -11,4 +12,10 @@ import { register as worker } from './worker.ts';
 export type RegisterCommand = (program: Command) => void;
 
 /** All subcommands, in the order `sweep --help` lists them. */
-export const commands: RegisterCommand[] = [worker, train, gradcheck, bench];
+export const commands: RegisterCommand[] = [
+  worker,
+  train,
+  gradcheck,
+  bench,
+  dashboard,
+];
