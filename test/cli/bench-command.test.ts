@@ -10,10 +10,12 @@ interface Rate {
   samples: number[];
 }
 
-function assertRate(rate: Rate, repeat: number) {
-  assert.equal(rate.samples.length, repeat);
-  assert.ok(rate.samples.every((s) => Number.isFinite(s) && s > 0));
-  assert.ok(rate.min <= rate.median && rate.median <= rate.max);
+function assertTiming(timing: { wall: Rate; cpu: Rate }, repeat: number) {
+  for (const rate of [timing.wall, timing.cpu]) {
+    assert.equal(rate.samples.length, repeat);
+    assert.ok(rate.samples.every((s) => Number.isFinite(s) && s > 0));
+    assert.ok(rate.min <= rate.median && rate.median <= rate.max);
+  }
 }
 
 const torchPython = '/usr/bin/python3';
@@ -40,7 +42,7 @@ test('bench runs the default cases: tanh and relu at two sizes', async () => {
   ]);
   for (const c of report.cases) {
     assert.equal(c.steps, 10);
-    assertRate(c.ours, 2);
+    assertTiming(c.ours, 2);
     assert.equal(c.torch, null);
   }
   assert.equal(report.torch.status, 'not requested');
@@ -74,17 +76,19 @@ test('bench --torch times the PyTorch script on the same case', {
   const report = JSON.parse(run.stdout);
   assert.equal(report.torch.status, 'measured');
   const [only] = report.cases;
-  assertRate(only.torch, 1);
-  assert.equal(only.ratio, only.ours.median / only.torch.median);
+  assertTiming(only.torch, 1);
+  const { ours, torch } = only;
+  assert.equal(only.ratio.wall, ours.wall.median / torch.wall.median);
+  assert.equal(only.ratio.cpu, ours.cpu.median / torch.cpu.median);
 });
 
-test('bench rejects steps < 1 and a bad --repeat with exit 2', async () => {
+test('bench rejects steps < 2 and a bad --repeat with exit 2', async () => {
   const [steps, repeat] = await Promise.all([
-    runSweep(['bench', '--steps', '0']),
+    runSweep(['bench', '--steps', '1']),
     runSweep(['bench', '--repeat', '0']),
   ]);
   assert.equal(steps.code, 2);
-  assert.match(steps.stderr, /--steps: must be an integer from 1 to/);
+  assert.match(steps.stderr, /--steps: must be an integer from 2 to/);
   assert.equal(repeat.code, 2);
   assert.match(
     repeat.stderr,

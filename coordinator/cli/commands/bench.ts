@@ -60,6 +60,16 @@ export interface RateSummary {
   samples: number[];
 }
 
+/**
+ * Steps per second of the training loop, by the wall clock and by the
+ * process's CPU time. On an idle machine they agree; when other processes
+ * compete for the cores, `cpu` still measures the work of one thread.
+ */
+export interface Timing {
+  wall: RateSummary;
+  cpu: RateSummary;
+}
+
 /** One benchmark case and its figures. */
 export interface BenchCase {
   activation: string;
@@ -67,12 +77,12 @@ export interface BenchCase {
   nodes: number;
   steps: number;
   repeat: number;
-  /** pinn-sweep's `train()`: its training loop's steps per second. */
-  ours: RateSummary;
+  /** pinn-sweep's `train()`. */
+  ours: Timing;
   /** The PyTorch script, when it ran. */
-  torch: RateSummary | null;
-  /** ours.median / torch.median, when PyTorch ran. */
-  ratio: number | null;
+  torch: Timing | null;
+  /** ours / torch medians, when PyTorch ran. */
+  ratio: { wall: number; cpu: number } | null;
 }
 
 /** Whether the PyTorch reference ran, and why not. */
@@ -131,7 +141,7 @@ function runBench(cmd: Command): void {
     : { status: { status: 'not requested' as const, python: options.python } };
 
   const cases = configs.map((config, i) =>
-    benchCase(config, options.repeat, ours[i], torch.rates?.[i]),
+    benchCase(config, options.repeat, ours[i], torch.timings?.[i]),
   );
   if (options.json) {
     const report = {
@@ -169,9 +179,9 @@ export function benchConfigs(opts: Record<string, unknown>): RunConfig[] {
       configs.push(parseRunFlags({ steps }, config));
     }
   }
-  if (configs[0].steps < 1) {
+  if (configs[0].steps < 2) {
     throw new InputError(
-      `--steps: must be an integer from 1 to 10000000 (got "${given.steps}")`,
+      `--steps: must be an integer from 2 to 10000000 (got "${given.steps}")`,
     );
   }
   return configs;
@@ -187,17 +197,44 @@ export function defaultBenchSteps(config: RunConfig): number {
   return Math.min(5000, Math.max(20, Math.round(steps / unit) * unit));
 }
 
-function measureOurs(config: RunConfig, repeat: number): RateSummary {
+function measureOurs(config: RunConfig, repeat: number): Timing {
   const label = `pinn-sweep ${config.activation} W${config.width} N${config.nodes}`;
   status(`${label}: warm-up`);
   train({ ...config, steps: warmupSteps(config.steps) });
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < repeat; r++) {
     status(`${label}: run ${r + 1}/${repeat}`);
-    samples.push(train(config).metrics.steps_per_s);
+    const run = timedRun(config);
+    wall.push(run.wall);
+    cpu.push(run.cpu);
   }
   status('');
-  return summarise(samples);
+  return { wall: summarise(wall), cpu: summarise(cpu) };
+}
+
+/**
+ * One run's steps per second: by the wall clock, as `train()` reports it,
+ * and per CPU second of the process from the end of step 1 to the end of
+ * the last step (read in the progress callback, so that set-up and the
+ * final metrics stay outside).
+ */
+function timedRun(config: RunConfig): { wall: number; cpu: number } {
+  let first: NodeJS.CpuUsage | undefined;
+  let used: NodeJS.CpuUsage | undefined;
+  const result = train(
+    config,
+    (p) => {
+      if (p.step === 1) first = process.cpuUsage();
+      else if (p.step === p.steps) used = process.cpuUsage(first);
+    },
+    { progressEvery: 1 },
+  );
+  const seconds = used ? (used.user + used.system) / 1e6 : Number.NaN;
+  return {
+    wall: result.metrics.steps_per_s,
+    cpu: (config.steps - 1) / seconds,
+  };
 }
 
 /** Warm-up steps before the timed runs: lets the JIT settle. */
@@ -223,8 +260,8 @@ function status(text: string): void {
 function benchCase(
   config: RunConfig,
   repeat: number,
-  ours: RateSummary,
-  torch: RateSummary | undefined,
+  ours: Timing,
+  torch: Timing | undefined,
 ): BenchCase {
   return {
     activation: config.activation,
@@ -234,13 +271,18 @@ function benchCase(
     repeat,
     ours,
     torch: torch ?? null,
-    ratio: torch ? ours.median / torch.median : null,
+    ratio: torch
+      ? {
+          wall: ours.wall.median / torch.wall.median,
+          cpu: ours.cpu.median / torch.cpu.median,
+        }
+      : null,
   };
 }
 
 interface TorchRun {
   status: TorchStatus;
-  rates?: RateSummary[];
+  timings?: Timing[];
 }
 
 /**
@@ -290,14 +332,17 @@ function skipped(python: string, reason: string): TorchRun {
 
 interface TorchReport {
   torch: string;
-  cases: { steps_per_s: RateSummary }[];
+  cases: { steps_per_s: RateSummary; steps_per_cpu_s: RateSummary }[];
 }
 
 function parseTorchReport(python: string, stdout: string): TorchRun {
   const report = JSON.parse(stdout) as TorchReport;
   return {
     status: { status: 'measured', python, version: report.torch },
-    rates: report.cases.map((c) => c.steps_per_s),
+    timings: report.cases.map((c) => ({
+      wall: c.steps_per_s,
+      cpu: c.steps_per_cpu_s,
+    })),
   };
 }
 
@@ -308,21 +353,19 @@ export function formatBenchReport(
 ): string {
   const withTorch = torch.status === 'measured';
   const header = [
-    'activation',
-    'width',
-    'nodes',
-    'steps',
+    ...['activation', 'width', 'nodes', 'steps'],
     'pinn-sweep steps/s (min–max)',
-    ...(withTorch ? ['PyTorch steps/s (min–max)', 'ratio'] : []),
+    ...(withTorch ? ['PyTorch steps/s (min–max)', 'ratio', 'CPU ratio'] : []),
   ];
   const rows = cases.map((c) => [
-    c.activation,
-    String(c.width),
-    String(c.nodes),
-    String(c.steps),
-    formatRate(c.ours),
-    ...(withTorch && c.torch
-      ? [formatRate(c.torch), `${formatNumber(c.ratio!, 3)}×`]
+    ...[c.activation, String(c.width), String(c.nodes), String(c.steps)],
+    formatRate(c.ours.wall),
+    ...(c.torch && c.ratio
+      ? [
+          formatRate(c.torch.wall),
+          `${formatNumber(c.ratio.wall, 3)}×`,
+          `${formatNumber(c.ratio.cpu, 3)}×`,
+        ]
       : []),
   ]);
   const intro =
@@ -331,8 +374,25 @@ export function formatBenchReport(
     `${runsPhrase(cases[0].repeat)} after a warm-up run.\n\n`;
   return (
     intro +
-    formatTable([header, ...rows], [1, 2, 3, 4, 5, 6]) +
+    formatTable([header, ...rows], [1, 2, 3, 4, 5, 6, 7]) +
+    busyNote(cases) +
     torchNote(torch)
+  );
+}
+
+/**
+ * Says when the wall clock ran well behind the CPU time: other processes
+ * took the core, and the CPU figures (in --json) are the ones to compare.
+ */
+function busyNote(cases: BenchCase[]): string {
+  const lag = Math.max(
+    ...cases.map((c) => c.ours.cpu.median / c.ours.wall.median),
+  );
+  if (!(lag > 1.2)) return '';
+  return (
+    `\nThe machine was busy: wall-clock rates ran up to ` +
+    `${formatNumber(lag, 2)}× below CPU-time rates. Steps per CPU second ` +
+    'are in --json; with --torch, "CPU ratio" compares them.\n'
   );
 }
 
