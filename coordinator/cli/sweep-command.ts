@@ -289,7 +289,9 @@ export function summaryLine(sweep: string, result: SessionResult): string {
   const parts = [
     `${sweep}: ${finalCount(counts)}/${total} runs have a final result`,
   ];
-  const states = formatCounts(counts);
+  // Only final states: after Ctrl-C, runs whose tries were abandoned still
+  // read `running` in the store; the next line counts them as unfinished.
+  const states = formatCounts({ ...counts, queued: 0, running: 0 });
   if (states) parts.push(states);
   if (result.outcome === 'complete' && result.enqueued > 0) {
     const rate = (1000 * result.enqueued) / Math.max(result.elapsedMs, 1);

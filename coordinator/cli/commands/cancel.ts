@@ -15,9 +15,13 @@ import type { RegisterCommand } from './index.ts';
 export const register: RegisterCommand = (program) => {
   program
     .command('cancel')
+    .summary('stop a sweep: unfinished runs end cancelled')
     .description(
-      'cancel a sweep: its unfinished runs end cancelled and running ' +
-        'tries stop',
+      'Give every run of SWEEP without a final result the result ' +
+        '`cancelled`. A local `sweep run` of it notices within a second ' +
+        'and stops its tries; with --redis, queued jobs are removed and ' +
+        'workers stop the tries they run. `sweep retry SWEEP --status ' +
+        'cancelled` runs them again.',
     )
     .argument('<sweep>', 'sweep name')
     .action(async (name: string, _flags: unknown, command: Command) => {

@@ -23,9 +23,12 @@ interface ResumeOptions extends GlobalOptions {
 export const register: RegisterCommand = (program) => {
   program
     .command('resume')
+    .summary('continue a sweep: run the runs without a final result')
     .description(
-      'run the runs of a sweep that have no final result, and record ' +
-        'results until every run has one',
+      'Record the results still waiting in Redis (with --redis), then run ' +
+        'exactly the runs of SWEEP without a final result and record ' +
+        'results until every run has one, as `sweep run` does. A complete ' +
+        'sweep runs nothing.',
     )
     .argument('<sweep>', 'sweep name')
     .option(

@@ -44,9 +44,13 @@ export function statusList(raw: string): FinalStatus[] {
 export const register: RegisterCommand = (program) => {
   program
     .command('retry')
+    .summary('run again the runs that crashed or timed out')
     .description(
-      'run again the runs of a sweep that ended crashed or timeout ' +
-        '(new tries, results replaced), then record until complete',
+      'Put the runs of SWEEP that ended in one of --status back to work: ' +
+        'their results are deleted, their tries kept, and each trains ' +
+        'again as a new try (a late result of an old try is ignored). ' +
+        'Lifts a cancel of the sweep. Then records until every run has a ' +
+        'final result, as `sweep resume` does.',
     )
     .argument('<sweep>', 'sweep name')
     .option(

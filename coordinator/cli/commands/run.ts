@@ -25,9 +25,16 @@ interface RunOptions extends GlobalOptions {
 export const register: RegisterCommand = (program) => {
   program
     .command('run')
+    .summary('run a sweep spec to the end and print the failure table')
     .description(
-      'record a sweep from its spec and run every run without a final ' +
-        'result; ends with the failure table',
+      'Validate the spec, record the sweep and its runs in --db, and run ' +
+        'every run without a final result: in this process on --threads ' +
+        'threads, or, with --redis/REDIS_URL, on `sweep worker` processes ' +
+        'while this one records their results. Shows progress, ends with ' +
+        'the failure table. The same spec again continues the sweep. ' +
+        'Exit 0 when every run has a final result (failed configurations ' +
+        'are findings), 1 when the work failed or the sweep was ' +
+        'cancelled, 2 on bad input, 130 after Ctrl-C (resume continues).',
     )
     .argument('<spec>', 'sweep spec file, YAML (.yaml/.yml) or JSON (.json)')
     .option(
