@@ -48,6 +48,9 @@ const WRITING = new Set([
   'release',
 ]);
 
+/** Words refused with their own reason. */
+const SPECIAL = new Set(['attach', 'detach', 'pragma']);
+
 /** Functions that reach outside the database. */
 const FORBIDDEN_FUNCTIONS = new Set([
   'load_extension',
@@ -100,10 +103,12 @@ function checkLead(sql: string, tokens: Token[]): CheckedStatement['kind'] {
     if (next?.kind === 'word' && READING.has(next.value)) return 'explain';
     refuse('EXPLAIN is allowed only before SELECT, WITH or VALUES');
   }
-  refuseWord(
-    sql,
-    lead,
-    word.toUpperCase() || sql.slice(lead.start, lead.start + 20),
+  if (SPECIAL.has(word)) refuseWord(sql, lead);
+  const shown = word ? word.toUpperCase() : JSON.stringify(sql.trim()[0]);
+  refuse(
+    'only statements that read are allowed (SELECT, WITH … SELECT, ' +
+      `VALUES, EXPLAIN); this one starts with ${shown}` +
+      (WRITING.has(word) ? ', which writes' : ''),
   );
 }
 
@@ -127,13 +132,12 @@ function checkToken(sql: string, tokens: Token[], i: number): void {
   }
   if (token.kind !== 'word') return;
   if (name === 'replace' && called) return;
-  if (WRITING.has(name) || ['attach', 'detach', 'pragma'].includes(name)) {
-    refuseWord(sql, token, name.toUpperCase());
-  }
+  if (WRITING.has(name) || SPECIAL.has(name)) refuseWord(sql, token);
 }
 
-function refuseWord(sql: string, token: Token, word: string): never {
+function refuseWord(sql: string, token: Token): never {
   const at = where(sql, token.start);
+  const word = token.value.toUpperCase();
   if (word === 'ATTACH' || word === 'DETACH') {
     refuse(
       `${word} is not allowed (at ${at}): the console reads only the ` +
@@ -147,16 +151,10 @@ function refuseWord(sql: string, token: Token, word: string): never {
         "function, e.g. SELECT * FROM pragma_table_info('runs')",
     );
   }
-  if (WRITING.has(word.toLowerCase())) {
-    refuse(
-      `${word} is not allowed (at ${at}): the console only reads; ` +
-        `if ${word.toLowerCase()} is a column name, quote it as ` +
-        `"${word.toLowerCase()}"`,
-    );
-  }
   refuse(
-    `only statements that read are allowed (SELECT, WITH … SELECT, ` +
-      `VALUES, EXPLAIN); the query starts with ${word} (at ${at})`,
+    `the query contains ${word} (at ${at}), which writes; only reading ` +
+      `statements are allowed. If ${token.value} is a name here, quote it: ` +
+      `"${token.value}"`,
   );
 }
 

@@ -447,6 +447,32 @@ export class Store {
     yield* readResults(this.path, sweep.name, pageSize);
   }
 
+  /**
+   * The settings of this store's connection, for diagnostics: journal
+   * mode, `synchronous` (1 = NORMAL), foreign keys, busy timeout in ms.
+   */
+  connectionSettings(): Promise<{
+    journalMode: string;
+    synchronous: number;
+    foreignKeys: number;
+    busyTimeoutMs: number;
+  }> {
+    return this.serial(async () => {
+      const get = async (pragma: string) => {
+        const row = await this.db.get<Record<string, unknown>>(
+          `PRAGMA ${pragma}`,
+        );
+        return Object.values(row ?? {})[0];
+      };
+      return {
+        journalMode: String(await get('journal_mode')),
+        synchronous: Number(await get('synchronous')),
+        foreignKeys: Number(await get('foreign_keys')),
+        busyTimeoutMs: Number(await get('busy_timeout')),
+      };
+    });
+  }
+
   /** Waits for the calls under way, then closes the connection. */
   async close(): Promise<void> {
     await this.serial(() => this.db.close());

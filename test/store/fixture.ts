@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { Connection } from '../../coordinator/store/sqlite.ts';
 import { openStore, type Store } from '../../coordinator/store/store.ts';
 import type { NewRun, NewSweep } from '../../coordinator/store/types.ts';
 import type {
@@ -21,6 +22,20 @@ import type {
   TrainResult,
 } from '../../workers/result.ts';
 import { parseRunConfig } from '../../workers/run-config.ts';
+
+/** Rows of `sql` read through a separate read-only connection. */
+export async function rows<T = Record<string, unknown>>(
+  path: string,
+  sql: string,
+  params: (string | number | null)[] = [],
+): Promise<T[]> {
+  const db = await Connection.open(path, { readOnly: true });
+  try {
+    return await db.all<T>(sql, params);
+  } finally {
+    await db.close();
+  }
+}
 
 /** A fresh temp dir, removed after the test. */
 export function tempDir(t: TestContext): string {
@@ -241,9 +256,9 @@ export function studyEvents(sweep: NewSweep, t0 = 1_000_000): RecorderEvent[] {
 }
 
 /** A store holding the small study, every run final. */
-export async function studyStore(t: TestContext) {
+export async function studyStore(t: TestContext, name = 'study') {
   const fresh = await freshStore(t);
-  const sweep = makeSweep('study', STUDY_GRID);
+  const sweep = makeSweep(name, STUDY_GRID);
   const { sweepId } = await fresh.store.createSweep(sweep, 999_000);
   await fresh.store.recordEvents(studyEvents(sweep));
   return { ...fresh, sweep, sweepId };

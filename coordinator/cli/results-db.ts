@@ -1,0 +1,72 @@
+/**
+ * What the commands that only read results (`status`, `query`, `export`)
+ * share: they never create a database, and they name the known sweeps
+ * when asked for an unknown one.
+ */
+
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { InputError } from '../input-error.ts';
+import { openStore, type Store } from '../store/store.ts';
+import type { SweepRow } from '../store/types.ts';
+
+/**
+ * Refuses a database path that does not exist, instead of creating an
+ * empty database there.
+ *
+ * @throws InputError naming the path and how to get a database
+ */
+export function requireDbFile(path: string): void {
+  if (existsSync(path)) return;
+  throw new InputError(
+    `no results database at ${path}; run "sweep run SPEC" first, or ` +
+      'point --db (or SWEEP_DB) at an existing one',
+  );
+}
+
+/** Opens the existing database at `path` (upgrading its schema if old). */
+export async function openExistingStore(path: string): Promise<Store> {
+  requireDbFile(path);
+  return openStore(path);
+}
+
+/**
+ * The sweep called `name`.
+ *
+ * @throws InputError naming the sweeps the database holds
+ */
+export async function requireSweep(
+  store: Store,
+  name: string,
+): Promise<SweepRow> {
+  const sweep = await store.getSweep(name);
+  if (sweep) return sweep;
+  const known = (await store.listSweeps()).map((s) => s.name);
+  const list = known.length > 0 ? known.join(', ') : 'none yet';
+  throw new InputError(
+    `no sweep named "${name}" in ${store.path}; known sweeps: ${list}`,
+  );
+}
+
+/** Writes `chunk`, waiting while the stream's buffer is full. */
+export async function write(stream: Writable, chunk: string): Promise<void> {
+  if (stream.errored) throw stream.errored;
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+/**
+ * Runs `body` writing to standard output; a reader that goes away early
+ * (`| head`) ends the output quietly instead of with a crash.
+ */
+export async function toStdout(body: () => Promise<unknown>): Promise<void> {
+  const ignore = () => {};
+  process.stdout.on('error', ignore);
+  try {
+    await body();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+  } finally {
+    process.stdout.off('error', ignore);
+  }
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { studyStore, tempDir } from '../store/fixture.ts';
+import { runSweep } from '../support/processes.ts';
+
+const CELLS =
+  'SELECT activation, gradient, sum(failed) AS failed, ' +
+  'max(final_loss) AS worst ' +
+  "FROM results WHERE sweep = 'study' GROUP BY 1, 2 ORDER BY 1, 2";
+
+test('query prints a table, CSV or JSON', async (t) => {
+  const { path } = await studyStore(t);
+  const table = await runSweep(['--db', path, 'query', CELLS]);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^activation\s+gradient\s+failed\s+worst$/);
+  assert.match(lines[1], /^─+\s+─+/);
+  assert.match(lines[3], /^relu\s+autodiff\s+8\s+-2\.4$/);
+  assert.match(lines[5], /^tanh\s+autodiff\s+1\s+Infinity$/);
+  assert.match(lines.at(-1)!, /^4 rows · \d+ ms$/);
+
+  const csv = await runSweep(['--db', path, 'query', CELLS, '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.equal(
+    csv.stdout,
+    [
+      'activation,gradient,failed,worst',
+      'relu,analytic,0,-2.4',
+      'relu,autodiff,8,-2.4',
+      'tanh,analytic,2,Infinity',
+      'tanh,autodiff,1,Infinity',
+      '',
+    ].join('\n'),
+  );
+
+  const json = await runSweep(['--db', path, '--json', 'query', CELLS]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout)[3], {
+    activation: 'tanh',
+    gradient: 'autodiff',
+    failed: 1,
+    worst: 'Infinity',
+  });
+});
+
+test('a refused or failing query exits 2 with the reason', async (t) => {
+  const { path } = await studyStore(t);
+  const refused = await runSweep(['--db', path, 'query', 'DELETE FROM runs']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /query refused: .*DELETE, which writes/);
+
+  const twice = await runSweep(['--db', path, 'query', 'SELECT 1; SELECT 2']);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /only one statement/);
+
+  const slow = await runSweep([
+    '--db',
+    path,
+    'query',
+    'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) ' +
+      'SELECT count(*) FROM c',
+    '--timeout-ms',
+    '200',
+  ]);
+  assert.equal(slow.code, 2);
+  assert.match(slow.stderr, /time limit of 200 ms/);
+
+  const typo = await runSweep(['--db', path, 'query', 'SELECT nope FROM runs']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /no such column: nope/);
+
+  const format = await runSweep([
+    '--db',
+    path,
+    'query',
+    'SELECT 1',
+    '--format',
+    'xml',
+  ]);
+  assert.equal(format.code, 2);
+  const rows = await runSweep([
+    '--db',
+    path,
+    'query',
+    'SELECT 1',
+    '--max-rows',
+    '0',
+  ]);
+  assert.equal(rows.code, 2);
+  assert.match(rows.stderr, /expected an integer from 1 to 1000000, got "0"/);
+});
+
+test('query stops at --max-rows and says so', async (t) => {
+  const { path } = await studyStore(t);
+  const args = ['--db', path, 'query', 'SELECT idx FROM runs ORDER BY idx'];
+  const csv = await runSweep([...args, '--max-rows', '3', '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.equal(csv.stdout, 'idx\n0\n1\n2\n');
+  assert.match(csv.stderr, /only the first 3 rows/);
+  const table = await runSweep([...args, '--max-rows', '3']);
+  assert.match(table.stdout, /3 rows \(more left out: raise --max-rows\)/);
+});
+
+test('query without a database exits 2 and creates nothing', async (t) => {
+  const db = join(tempDir(t), 'none.sqlite');
+  const run = await runSweep(['--db', db, 'query', 'SELECT 1']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /no results database/);
+  assert.equal(existsSync(db), false);
+});
