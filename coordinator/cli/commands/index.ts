@@ -4,7 +4,10 @@
 import type { Command } from 'commander';
 import { register as bench } from './bench.ts';
 import { register as dashboard } from './dashboard.ts';
+import { register as exportResults } from './export.ts';
 import { register as gradcheck } from './gradcheck.ts';
+import { register as query } from './query.ts';
+import { register as status } from './status.ts';
 import { register as train } from './train.ts';
 import { register as worker } from './worker.ts';
 
@@ -14,6 +17,9 @@ export type RegisterCommand = (program: Command) => void;
 /** All subcommands, in the order `sweep --help` lists them. */
 export const commands: RegisterCommand[] = [
   worker,
+  status,
+  query,
+  exportResults,
   train,
   gradcheck,
   bench,
