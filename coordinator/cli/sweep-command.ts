@@ -13,7 +13,6 @@ import {
   type SessionMode,
   type SessionNotice,
   type SessionResult,
-  type SweepSession,
 } from '../sweep-session.ts';
 import { EXIT, type GlobalOptions } from './common.ts';
 import { renderFailureTable } from './failure-table.ts';
@@ -78,23 +77,20 @@ export function checkDetach(detach: boolean, mode: SessionMode): void {
   );
 }
 
-/** What a session command reports in its summary. */
+/** A `run`, `resume` or `retry` invocation, ready to go. */
 export interface SessionCommand {
   store: Store;
   sweep: SweepRow;
   options: GlobalOptions;
-  /** `run`, `resume` or `retry`, for messages. */
+  /** `run`, `resume` or `retry`, for the `--json` summary. */
   verb: string;
   /** Return once enqueued (distributed only). */
   detach: boolean;
   /**
-   * Chooses the runs to do once the session is prepared (Redis drained),
-   * and says what it chose (a log line), or undefined for nothing to say.
+   * Chooses the runs to do, once results waiting in Redis are recorded,
+   * with an optional log line saying what it chose.
    */
-  select: (session: SweepSession) => Promise<{
-    runs: QueuedRun[];
-    note?: string;
-  }>;
+  select: () => Promise<{ runs: QueuedRun[]; note?: string }>;
   /** Extra fields of the `--json` summary. */
   extra?: Record<string, unknown>;
 }
@@ -112,46 +108,55 @@ export async function runSessionCommand(
   const interrupt = new AbortController();
   let progress: Progress | undefined;
   const log = (line: string) => (progress ? progress.log(line) : logLine(line));
-  const release = onInterrupt(interrupt, log);
-  let retries = 0;
-
+  const stopProgress = () => {
+    progress?.stop();
+    progress = undefined;
+  };
+  const release = onInterrupt(interrupt, log, stopProgress);
   const session = openSession({
     store,
     sweep,
     mode,
     interrupt: interrupt.signal,
     onCounts: (counts) => progress?.update(counts),
-    onNotice: (notice) => {
-      if (notice.kind === 'retry' && ++retries > MAX_RETRY_LINES) {
-        if (retries === MAX_RETRY_LINES + 1) {
-          log('more crashed tries are not logged; their runs retry as usual');
-        }
-        return;
-      }
-      log(describeNotice(notice, sweep.name));
-    },
+    onNotice: noticeLogger(log, sweep.name),
   });
+
   let result: SessionResult;
   try {
     await session.prepare();
-    const { runs, note } = await command.select(session);
+    const { runs, note } = await command.select();
     if (note) log(note);
-    if (runs.length === 0) {
-      result = await idleResult(store, sweep.sweepId);
-    } else {
-      if (mode.kind === 'local') {
-        log(`training ${plural(runs.length, 'run')} (${describeMode(mode)})`);
-      }
-      if (!command.detach) progress = startProgress({ sweep: sweep.name });
-      result = await session.execute(runs, command.detach);
+    if (runs.length > 0 && mode.kind === 'local') {
+      log(`training ${plural(runs.length, 'run')} (${describeMode(mode)})`);
     }
+    if (runs.length > 0 && !command.detach) {
+      progress = startProgress({ sweep: sweep.name });
+    }
+    result =
+      runs.length > 0
+        ? await session.execute(runs, command.detach)
+        : await idleResult(store, sweep.sweepId);
   } finally {
-    progress?.stop();
-    progress = undefined;
+    stopProgress();
     release();
     await session.close();
   }
   await report(command, mode, result);
+}
+
+/** Logs notices, the first `MAX_RETRY_LINES` crashed tries one by one. */
+function noticeLogger(log: (line: string) => void, sweep: string) {
+  let retries = 0;
+  return (notice: SessionNotice) => {
+    if (notice.kind === 'retry' && ++retries > MAX_RETRY_LINES) {
+      if (retries === MAX_RETRY_LINES + 1) {
+        log('more crashed tries are not logged; their runs retry as usual');
+      }
+      return;
+    }
+    log(describeNotice(notice, sweep));
+  };
 }
 
 async function idleResult(
@@ -164,14 +169,17 @@ async function idleResult(
 
 /**
  * First Ctrl-C (or SIGTERM): stop cleanly through `controller`. A second
- * one exits at once. Returns the function that removes the handlers.
+ * one removes the bar (restoring the cursor) and exits at once. Returns
+ * the function that removes the handlers.
  */
 function onInterrupt(
   controller: AbortController,
   log: (line: string) => void,
+  stopProgress: () => void,
 ): () => void {
   const handler = () => {
     if (controller.signal.aborted) {
+      stopProgress();
       log('interrupted again: exiting now');
       process.exit(EXIT_INTERRUPTED);
     }

@@ -3,10 +3,14 @@
  */
 import type { Command } from 'commander';
 import { register as bench } from './bench.ts';
+import { register as cancel } from './cancel.ts';
 import { register as dashboard } from './dashboard.ts';
 import { register as exportResults } from './export.ts';
 import { register as gradcheck } from './gradcheck.ts';
 import { register as query } from './query.ts';
+import { register as resume } from './resume.ts';
+import { register as retry } from './retry.ts';
+import { register as run } from './run.ts';
 import { register as status } from './status.ts';
 import { register as train } from './train.ts';
 import { register as worker } from './worker.ts';
@@ -16,8 +20,12 @@ export type RegisterCommand = (program: Command) => void;
 
 /** All subcommands, in the order `sweep --help` lists them. */
 export const commands: RegisterCommand[] = [
+  run,
   worker,
   status,
+  resume,
+  retry,
+  cancel,
   query,
   exportResults,
   train,

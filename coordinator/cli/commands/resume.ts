@@ -52,7 +52,7 @@ async function resume(name: string, options: ResumeOptions) {
       options,
       verb: 'resume',
       detach: options.detach,
-      async select() {
+      select: async () => {
         const runs = await store.pendingRuns(sweep.sweepId);
         const note =
           runs.length === 0

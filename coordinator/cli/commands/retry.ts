@@ -77,7 +77,7 @@ async function retry(name: string, options: RetryOptions) {
       verb: 'retry',
       detach: false,
       extra: { statuses: options.status },
-      async select() {
+      select: async () => {
         const reset = await store.resetForRetry(sweep.sweepId, options.status);
         // Runs that are to run again must not be stopped by an earlier
         // cancel of the sweep (resetForRetry lifts it in the store).

@@ -85,7 +85,7 @@ async function runSweep(specPath: string, options: RunOptions) {
       verb: 'run',
       detach: options.detach,
       extra: { created },
-      async select() {
+      select: async () => {
         const runs = await store.pendingRuns(sweepId);
         if (runs.length > 0 || created) return { runs };
         return {
