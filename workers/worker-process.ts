@@ -29,6 +29,9 @@ export const DEFAULT_LOCK_MS = 30_000;
 /** Default time running tries get to finish on SIGTERM, milliseconds. */
 export const DEFAULT_GRACE_MS = 30_000;
 
+/** After the grace period, how long handing back may take, milliseconds. */
+const HAND_BACK_MS = 5000;
+
 /** Options of `startWorker`. */
 export interface WorkerOptions {
   /** Redis URL of the queue. */
@@ -63,8 +66,11 @@ export interface SweepWorker {
   /**
    * Stops taking jobs, lets running tries finish within `graceMs`, then
    * stops the rest and hands them back to the queue; closes everything.
+   * Resolves `forced` when Redis did not answer within a few seconds
+   * after that (the runs then return to the queue once their locks
+   * expire), else `clean`.
    */
-  stop(): Promise<void>;
+  stop(): Promise<'clean' | 'forced'>;
 }
 
 interface Active {
@@ -100,9 +106,10 @@ class SweepWorkerImpl implements SweepWorker {
   private readonly active = new Map<string, Active>();
   private cancelled = new Set<string>();
   private bull: Worker | undefined;
+  private handingBack = 0;
   private redisUp = true;
   private lastError = '';
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<'clean' | 'forced'> | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
@@ -137,36 +144,54 @@ class SweepWorkerImpl implements SweepWorker {
     );
   }
 
-  stop(): Promise<void> {
+  stop(): Promise<'clean' | 'forced'> {
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(): Promise<'clean' | 'forced'> {
     const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
     this.log(
       `worker ${this.id} stopping: taking no more runs, ` +
         `${this.active.size} running get ${durationOf(graceMs)} to finish`,
     );
-    const handBack = setTimeout(() => {
-      if (this.active.size === 0) return;
+    const handBack = setTimeout(() => this.handBackAll(), graceMs);
+    let forced: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'forced'>((resolve) => {
+      forced = setTimeout(() => resolve('forced'), graceMs + HAND_BACK_MS);
+    });
+    const closed = (this.bull?.close() ?? Promise.resolve()).then(
+      () => 'clean' as const,
+      () => 'clean' as const,
+    );
+    const how = await Promise.race([closed, deadline]);
+    clearTimeout(handBack);
+    clearTimeout(forced);
+    if (how === 'forced') {
       this.log(
-        `worker ${this.id}: grace period over, handing ` +
-          `${this.active.size} runs back to the queue`,
+        `worker ${this.id}: could not hand ` +
+          `${this.active.size + this.handingBack} runs back ` +
+          '(is Redis reachable?); they return to the queue when their ' +
+          'locks expire',
       );
-      for (const { controller } of this.active.values()) {
-        controller.abort(new HandBack('worker stopping'));
-      }
-    }, graceMs);
-    try {
-      await this.bull?.close();
-    } finally {
-      clearTimeout(handBack);
-      await this.pool.close();
-      this.subscriber.disconnect();
-      this.client.disconnect();
     }
+    await this.pool.close();
+    this.subscriber.disconnect();
+    this.client.disconnect();
     this.log(`worker ${this.id} stopped`);
+    return how;
+  }
+
+  /** Stops the running tries; their jobs go back to the queue. */
+  private handBackAll(): void {
+    if (this.active.size === 0) return;
+    this.log(
+      `worker ${this.id}: grace period over, handing ` +
+        `${this.active.size} runs back to the queue`,
+    );
+    for (const { controller } of this.active.values()) {
+      controller.abort(new HandBack('worker stopping'));
+    }
   }
 
   private watchConnection(): void {
@@ -266,10 +291,23 @@ class SweepWorkerImpl implements SweepWorker {
       );
       throw new Error(crash);
     }
-    this.log(`run ${data.runId} handed back to the queue`);
-    // If this fails the job keeps no lock and is redelivered as stalled.
-    await job.moveToWait(lockToken).catch(() => {});
+    await this.handBack(job, lockToken);
     throw new WaitingError();
+  }
+
+  /** Puts an abandoned try's job back at the head of the queue. */
+  private async handBack(job: Job, lockToken?: string): Promise<void> {
+    const { runId } = job.data as RunJob;
+    this.handingBack++;
+    try {
+      await job.moveToWait(lockToken);
+      this.log(`run ${runId} handed back to the queue`);
+    } catch (error) {
+      // Its lock is no longer renewed: it is redelivered once that expires.
+      this.log(`run ${runId} not handed back: ${(error as Error).message}`);
+    } finally {
+      this.handingBack--;
+    }
   }
 
   private logFinal(data: RunJob, event: RecorderEvent, started: number) {

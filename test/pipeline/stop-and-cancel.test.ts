@@ -16,7 +16,7 @@ import {
   spawnWorker,
   sweepFixture,
 } from '../support/pipeline.ts';
-import { killAll } from '../support/processes.ts';
+import { killAll, runSweep } from '../support/processes.ts';
 import { type RedisServer, startRedis } from '../support/redis.ts';
 
 let server: RedisServer;
@@ -134,4 +134,33 @@ test('cancel stops running tries, removes queued ones, and the worker goes on', 
   redis.disconnect();
   assert.equal(worker.child.exitCode, null);
   await worker.kill('SIGTERM');
+});
+
+test('a worker stops even when Redis is gone, within grace plus a few seconds', async (t) => {
+  const { fx, enqueue } = await coordinator(t, 'stop-no-redis', 1);
+  const worker = spawnWorker(server.url, {
+    faults: 'sleep:30000@*',
+    graceMs: 200,
+  });
+  await worker.waitFor('joined');
+  await enqueue();
+  await eventually(
+    'the try to start',
+    async () => (await rows(fx.dbPath, 'SELECT 1 FROM attempts')).length === 1,
+  );
+  await server.kill();
+  t.after(() => server.restart());
+  await worker.waitFor('Redis lost');
+  const stoppedAt = Date.now();
+  await worker.kill('SIGTERM');
+  assert.equal((await worker.exited).code, 0);
+  // 200 ms of grace, then at most 5 s to hand back, then it gives up.
+  assert.ok(Date.now() - stoppedAt < 8000, `took ${Date.now() - stoppedAt} ms`);
+  assert.equal(worker.count('could not hand 1 runs back'), 1, worker.lines.join('\n'));
+});
+
+test('a worker without Redis refuses to start, saying why', async () => {
+  const result = await runSweep(['worker']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /sweep worker needs Redis: pass --redis/);
 });

@@ -79,14 +79,19 @@ async function runWorker(cmd: Command): Promise<void> {
     prefetch: options.prefetch,
     logRuns: !options.quiet,
   });
-  await new Promise<void>((resolve) => {
+  const how = await new Promise<'clean' | 'forced'>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.stdout.write(`worker ${worker.id}: ${signal} received\n`);
+      process.stdout.write(
+        `worker ${worker.id}: ${signal} received ` +
+          '(again to quit at once; runs return after their lock expires)\n',
+      );
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      worker.stop().then(resolve, resolve);
+      worker.stop().then(resolve, () => resolve('forced'));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  // A forced stop may leave a Redis command pending: do not wait for it.
+  if (how === 'forced') process.stdout.write('', () => process.exit(0));
 }
