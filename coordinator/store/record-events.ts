@@ -281,11 +281,7 @@ function setStatus(run: RunState, status: RunStatus, at: number): void {
 async function writeChanges(db: Connection, changes: Changes): Promise<void> {
   const attempts = [...changes.attempts.values()];
   const fresh = attempts.filter((a) => a.isNew);
-  await db.insertMany(
-    'attempts',
-    ATTEMPT_COLUMNS,
-    fresh.map((a) => ATTEMPT_COLUMNS.map((c) => a[c])),
-  );
+  if (fresh.length > 0) await insertAttempts(db, fresh);
   const ended = attempts.filter((a) => a.dirty && !a.isNew);
   if (ended.length > 0) await updateAttempts(db, ended);
   const runs = [...changes.runs.values()].filter((r) => r.dirty);
@@ -305,6 +301,23 @@ async function writeChanges(db: Connection, changes: Changes): Promise<void> {
   await updateSweeps(db, changes);
 }
 
+/**
+ * Attempt rows hold only text and integers, which JSON carries exactly:
+ * one bound JSON array instead of nine values per row.
+ */
+async function insertAttempts(
+  db: Connection,
+  attempts: AttemptState[],
+): Promise<void> {
+  const rows = attempts.map((a) => ATTEMPT_COLUMNS.map((c) => a[c]));
+  await db.run(
+    `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) SELECT ` +
+      ATTEMPT_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ') +
+      ' FROM jsonb_each(jsonb(?))',
+    [JSON.stringify(rows)],
+  );
+}
+
 async function updateAttempts(
   db: Connection,
   attempts: AttemptState[],
@@ -320,7 +333,7 @@ async function updateAttempts(
       'error = u.error FROM (SELECT ' +
       "value ->> 'token' AS token, value ->> 'ended_at' AS ended_at, " +
       "value ->> 'outcome' AS outcome, value ->> 'error' AS error " +
-      'FROM json_each(?)) AS u WHERE attempts.token = u.token',
+      'FROM jsonb_each(jsonb(?))) AS u WHERE attempts.token = u.token',
     [JSON.stringify(rows)],
   );
 }
@@ -335,7 +348,7 @@ async function updateRuns(db: Connection, runs: RunState[]): Promise<void> {
     'UPDATE runs SET status = u.status, updated_at = u.updated_at ' +
       "FROM (SELECT value ->> 'run_id' AS run_id, value ->> 'status' " +
       "AS status, value ->> 'updated_at' AS updated_at " +
-      'FROM json_each(?)) AS u WHERE runs.run_id = u.run_id',
+      'FROM jsonb_each(jsonb(?))) AS u WHERE runs.run_id = u.run_id',
     [JSON.stringify(rows)],
   );
 }

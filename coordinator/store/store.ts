@@ -87,17 +87,18 @@ const RUNS_PER_INSERT = 2000;
 
 /**
  * Inserts one chunk of runs from one JSON array (`?1`) of
- * `[run_id, idx, config_json, …real keys, …other settings]`. Binding one
+ * `[run_id, idx, config, …real keys, …other settings]`. Binding one
  * value per chunk instead of 22 per run, and reading it as JSONB (no
  * re-parsing per column), makes 100,000 runs cheap. Text and integers
- * convert exactly; REAL settings are looked up in `temp.sweep_reals`,
- * where they were bound as numbers, because SQLite's JSON-to-REAL
- * conversion is not always correctly rounded.
+ * convert exactly, and JSONB keeps the text of numbers, so `config_json`
+ * is exactly the JSON that JavaScript wrote. REAL settings are looked up
+ * in `temp.sweep_reals`, where they were bound as numbers, because
+ * SQLite's text-to-REAL conversion is not always correctly rounded.
  */
 const INSERT_RUNS_SQL = `
 INSERT INTO runs (run_id, sweep_id, idx, config_json, updated_at,
   ${[...REAL_SETTINGS, ...JSON_SETTINGS].join(', ')})
-SELECT value ->> 0, ?2, value ->> 1, value ->> 2, ?3,
+SELECT value ->> 0, ?2, value ->> 1, value -> 2, ?3,
   ${REAL_SETTINGS.map(
     (_, i) => `(SELECT v FROM temp.sweep_reals WHERE k = value ->> ${i + 3})`,
   ).join(',\n  ')},
@@ -107,11 +108,11 @@ FROM jsonb_each(jsonb(?1))`;
 /** Setting names in sorted order: the key order of `config_json`. */
 const SORTED_SETTINGS = [...SETTING_NAMES].sort();
 
-/** A run config as JSON with its keys sorted: one spelling per config. */
-function configJson(config: RunConfig): string {
+/** A run config with its keys sorted: one JSON spelling per config. */
+function sortedConfig(config: RunConfig): Record<string, unknown> {
   const sorted: Record<string, unknown> = {};
   for (const name of SORTED_SETTINGS) sorted[name] = config[name];
-  return JSON.stringify(sorted);
+  return sorted;
 }
 
 /** Each distinct REAL setting value of `runs`, numbered from 0. */
@@ -131,7 +132,7 @@ function runEntry(run: NewRun, reals: Map<number, number>): unknown[] {
   return [
     run.runId,
     run.idx,
-    configJson(config),
+    sortedConfig(config),
     ...REAL_SETTINGS.map((name) => reals.get(config[name])),
     ...JSON_SETTINGS.map((name) => config[name]),
   ];

@@ -238,12 +238,14 @@ export async function selectAxisSummary(
   );
   if (known.length === 0) return [];
   // Axis names are checked against the fixed setting names above, so
-  // quoting them as identifiers here cannot inject anything.
+  // quoting them as identifiers here cannot inject anything. The join
+  // with metrics is done once (MATERIALIZED), then grouped once per axis.
+  const columns = known.map((axis) => `r."${axis}"`).join(', ');
   const parts = known.map(
     (axis) =>
-      `SELECT '${axis}' AS axis, r."${axis}" AS value, ` +
-      'r.status, m.wall_ms FROM runs r LEFT JOIN metrics m ' +
-      'ON m.run_id = r.run_id WHERE r.sweep_id = ?1',
+      `SELECT '${axis}' AS axis, "${axis}" AS value, status, ` +
+      'count(*) AS n, count(wall_ms) AS timed, avg(wall_ms) AS wall ' +
+      `FROM base GROUP BY "${axis}", status`,
   );
   const rows = await db.all<{
     axis: string;
@@ -253,10 +255,9 @@ export async function selectAxisSummary(
     timed: number;
     wall: number | null;
   }>(
-    'SELECT axis, value, status, count(*) AS n, ' +
-      'count(wall_ms) AS timed, avg(wall_ms) AS wall ' +
-      `FROM (${parts.join(' UNION ALL ')}) ` +
-      'GROUP BY axis, value, status',
+    `WITH base AS MATERIALIZED (SELECT ${columns}, r.status, m.wall_ms ` +
+      'FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id ' +
+      `WHERE r.sweep_id = ?1) ${parts.join(' UNION ALL ')}`,
     [sweepId],
   );
   return summarise(rows, known);

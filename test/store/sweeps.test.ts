@@ -52,6 +52,8 @@ test('createSweep records the sweep and every run with its settings', async (t) 
       );
     }
     assert.deepEqual(JSON.parse(row.config_json as string), run.config);
+    const sortedKeys = Object.keys(run.config).sort();
+    assert.equal(row.config_json, JSON.stringify(run.config, sortedKeys));
   }
   const sweepRow = await store.getSweep('exact');
   assert.deepEqual(
