@@ -109,7 +109,8 @@ function trainingLoop(
 
   const start = performance.now();
   for (let step = 1; step <= steps; step++) {
-    const loss = model.gradient(theta, gradient, method);
+    model.computeGradient(theta, gradient, method);
+    const loss = model.lastLoss;
     if (!Number.isFinite(loss)) {
       divergedStep = step - 1;
       break;

@@ -70,8 +70,10 @@ for (const name of ACTIVATIONS) {
     const s0 = new Float64Array(width);
     const s1 = new Float64Array(width);
     const s2 = new Float64Array(width);
-    for (const x of [0, 0.1, 0.5, 0.93, 1]) {
-      act.layer(x, theta, width, s0, s1, s2);
+    const xs = new Float64Array([0, 0.1, 0.5, 0.93, 1]);
+    for (let k = 0; k < xs.length; k++) {
+      const x = xs[k];
+      act.layer(xs, k, theta, width, s0, s1, s2);
       for (let i = 0; i < width; i++) {
         const z = theta[i] * x + theta[width + i];
         assert.equal(s0[i], act.sigma(z), `σ(${z})`);

@@ -7,14 +7,27 @@
  * there is what the `analytic` gradient adds back (deep-ritz.md).
  */
 import type { Activation } from '../run-config.ts';
-import { cos, exp, expClamped, log1p, sin, tanh } from './elementary.ts';
+import {
+  cos,
+  exp,
+  expClamped,
+  log1p,
+  sin,
+  sinCosInto,
+  tanh,
+} from './elementary.ts';
 
 /**
- * Fills σ(zᵢ), σ′(zᵢ), σ″(zᵢ) for zᵢ = wᵢ·x + aᵢ, i < width, where θ is laid
- * out as [w₀ … w_{W−1}, a₀ … a_{W−1}, …] (see params.ts).
+ * Fills σ(zᵢ), σ′(zᵢ), σ″(zᵢ) for zᵢ = wᵢ·x + aᵢ, i < width, at x = xs[k],
+ * where θ is laid out as [w₀ … w_{W−1}, a₀ … a_{W−1}, …] (see params.ts).
+ *
+ * x travels as an array and an index because a double passed to a call the
+ * JIT does not inline (this call site sees every activation) is boxed into a
+ * fresh heap object: one allocation per node and step.
  */
 export type LayerFn = (
-  x: number,
+  xs: Float64Array,
+  k: number,
   theta: Float64Array,
   width: number,
   s0: Float64Array,
@@ -87,7 +100,8 @@ const relu: ActivationFn = {
   jump: 1,
   piecewise: true,
   slopeAtKink: 0.5,
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
       s0[i] = positivePart(z);
@@ -106,7 +120,8 @@ const leakyRelu: ActivationFn = {
   jump: 1 - LEAKY_SLOPE,
   piecewise: true,
   slopeAtKink: (1 + LEAKY_SLOPE) / 2,
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
       // slope + (1 − slope) is exactly 1, so σ′z is exactly z or slope·z.
@@ -129,7 +144,8 @@ const relu2: ActivationFn = {
   jump: 0,
   piecewise: true,
   slopeAtKink: 0,
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
       const p = positivePart(z);
@@ -152,7 +168,8 @@ const tanhActivation: ActivationFn = {
     return -2 * t * (1 - t * t);
   },
   ...smooth(),
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const t = tanh(theta[i] * x + theta[width + i]);
       const d = 1 - t * t;
@@ -175,7 +192,8 @@ const sigmoid: ActivationFn = {
     return s * r * (r - s);
   },
   ...smooth(),
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const e = expClamped(-(theta[i] * x + theta[width + i]));
       const s = 1 / (1 + e);
@@ -201,7 +219,8 @@ const swish: ActivationFn = {
     return s * r * (2 + z * (r - s));
   },
   ...smooth(),
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
       const e = expClamped(-z);
@@ -229,7 +248,8 @@ const softplus: ActivationFn = {
     return s * r;
   },
   ...smooth(),
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
       const e = expClamped(-z);
@@ -266,7 +286,8 @@ const gelu: ActivationFn = {
   d2: (z) => geluTerms(z)[2],
   ...smooth(),
   // The layer repeats geluTerms inline: no array per node and neuron.
-  layer(x, theta, width, s0, s1, s2) {
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
     for (let i = 0; i < width; i++) {
       const z = theta[i] * x + theta[width + i];
       const z2 = z * z;
@@ -288,14 +309,11 @@ const sine: ActivationFn = {
   d1: (z) => cos(z),
   d2: (z) => -sin(z),
   ...smooth(),
-  layer(x, theta, width, s0, s1, s2) {
-    for (let i = 0; i < width; i++) {
-      const z = theta[i] * x + theta[width + i];
-      const s = sin(z);
-      s0[i] = s;
-      s1[i] = cos(z);
-      s2[i] = -s;
-    }
+  layer(xs, k, theta, width, s0, s1, s2) {
+    const x = xs[k];
+    for (let i = 0; i < width; i++) s2[i] = theta[i] * x + theta[width + i];
+    sinCosInto(s2, width, s0, s1);
+    for (let i = 0; i < width; i++) s2[i] = -s0[i];
   },
 };
 

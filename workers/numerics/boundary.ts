@@ -12,6 +12,16 @@ export interface Boundary {
   g(x: number): number;
   /** Its derivative g′(x). */
   dg(x: number): number;
+  /**
+   * g(x[k]) and g′(x[k]) for k < count, into `g` and `dg`: the batch form
+   * the node rules use (no boxed number per node).
+   */
+  factors(
+    x: Float64Array,
+    count: number,
+    g: Float64Array,
+    dg: Float64Array,
+  ): void;
   /** β of the penalty term; 0 for the ansatz modes. */
   penalty: number;
 }
@@ -28,6 +38,12 @@ export function getBoundary(config: Pick<RunConfig, 'bc' | 'beta'>): Boundary {
         mode: 'ansatz',
         g: (x) => x * (1 - x),
         dg: (x) => 1 - 2 * x,
+        factors(x, count, g, dg) {
+          for (let k = 0; k < count; k++) {
+            g[k] = x[k] * (1 - x[k]);
+            dg[k] = 1 - 2 * x[k];
+          }
+        },
         penalty: 0,
       };
     case 'sine-ansatz':
@@ -35,9 +51,24 @@ export function getBoundary(config: Pick<RunConfig, 'bc' | 'beta'>): Boundary {
         mode: 'sine-ansatz',
         g: (x) => sin(Math.PI * x),
         dg: (x) => Math.PI * cos(Math.PI * x),
+        factors(x, count, g, dg) {
+          for (let k = 0; k < count; k++) {
+            g[k] = sin(Math.PI * x[k]);
+            dg[k] = Math.PI * cos(Math.PI * x[k]);
+          }
+        },
         penalty: 0,
       };
     case 'penalty':
-      return { mode: 'penalty', g: () => 1, dg: () => 0, penalty: config.beta };
+      return {
+        mode: 'penalty',
+        g: () => 1,
+        dg: () => 0,
+        factors(_x, count, g, dg) {
+          g.fill(1, 0, count);
+          dg.fill(0, 0, count);
+        },
+        penalty: config.beta,
+      };
   }
 }

@@ -273,47 +273,52 @@ function cosReduced(r: number): number {
   return 1 - 0.5 * r2 + r2 * r2 * tail;
 }
 
-/** Quarter turns k and remainder r of z = k·π/2 + r, |r| ≲ π/4. */
-let quadrant = 0;
-function reduce(z: number): number {
-  const k = Math.round(z * TWO_OVER_PI);
-  quadrant = k & 3;
-  return z - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
-}
+/**
+ * sin(k·π/2 + r) = S[k mod 4]·sin r + C[k mod 4]·cos r: quadrant by table,
+ * not by branch. cos z = sin(z + π/2) uses quadrant k + 1.
+ */
+const QUADRANT_SIN = new Float64Array([1, 0, -1, 0]);
+const QUADRANT_COS = new Float64Array([0, 1, 0, -1]);
 
 /**
  * sin z. Accurate to a few ulp for |z| < 2²⁰·π/2; beyond that the argument
  * reduction loses digits (still deterministic). NaN for ±∞ and NaN.
  */
 export function sin(z: number): number {
-  if (Math.abs(z) <= 0.7853981633974483) return sinReduced(z);
-  if (!Number.isFinite(z)) return Number.NaN;
-  const r = reduce(z);
-  switch (quadrant) {
-    case 0:
-      return sinReduced(r);
-    case 1:
-      return cosReduced(r);
-    case 2:
-      return -sinReduced(r);
-    default:
-      return -cosReduced(r);
-  }
+  const k = z * TWO_OVER_PI + ROUNDER - ROUNDER;
+  const r = z - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
+  // ToInt32 keeps k's low bits, so `& 3` is k mod 4 for any integral k.
+  const q = k & 3;
+  return QUADRANT_SIN[q] * sinReduced(r) + QUADRANT_COS[q] * cosReduced(r);
 }
 
 /** cos z, with the accuracy of `sin`. */
 export function cos(z: number): number {
-  if (Math.abs(z) <= 0.7853981633974483) return cosReduced(z);
-  if (!Number.isFinite(z)) return Number.NaN;
-  const r = reduce(z);
-  switch (quadrant) {
-    case 0:
-      return cosReduced(r);
-    case 1:
-      return -sinReduced(r);
-    case 2:
-      return -cosReduced(r);
-    default:
-      return sinReduced(r);
+  const k = z * TWO_OVER_PI + ROUNDER - ROUNDER;
+  const r = z - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
+  const q = (k + 1) & 3;
+  return QUADRANT_SIN[q] * sinReduced(r) + QUADRANT_COS[q] * cosReduced(r);
+}
+
+/**
+ * sin z[i] and cos z[i] for i < count, one reduction for both, bit for bit
+ * what `sin` and `cos` give.
+ */
+export function sinCosInto(
+  z: Float64Array,
+  count: number,
+  sinOut: Float64Array,
+  cosOut: Float64Array,
+): void {
+  for (let i = 0; i < count; i++) {
+    const zi = z[i];
+    const k = zi * TWO_OVER_PI + ROUNDER - ROUNDER;
+    const r = zi - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
+    const sr = sinReduced(r);
+    const cr = cosReduced(r);
+    const q = k & 3;
+    const p = (k + 1) & 3;
+    sinOut[i] = QUADRANT_SIN[q] * sr + QUADRANT_COS[q] * cr;
+    cosOut[i] = QUADRANT_SIN[p] * sr + QUADRANT_COS[p] * cr;
   }
 }

@@ -5,8 +5,13 @@
 import type { GradientMethod, RunConfig } from '../run-config.ts';
 import { type ActivationFn, getActivation } from './activations.ts';
 import { type Boundary, getBoundary } from './boundary.ts';
-import { addKinkTerms } from './kink-terms.ts';
-import { gaussRule, midpointRule, type NodeRule } from './node-set.ts';
+import { KinkTerms } from './kink-terms.ts';
+import {
+  gaussRule,
+  midpointRule,
+  type NodeRule,
+  type RuleContext,
+} from './node-set.ts';
 import { paramCount } from './params.ts';
 import { getProblem, type ProblemFn } from './problems.ts';
 import { ritzGradient, ritzLoss, Workspace } from './ritz-kernel.ts';
@@ -36,25 +41,36 @@ export interface QuadratureNodes {
 /** Loss and gradients of one run's network, θ laid out as in params.ts. */
 export interface Model {
   /** Number of parameters, 3W + 1. */
-  size: number;
+  readonly size: number;
   /** Hidden width W. */
-  width: number;
-  activation: ActivationFn;
-  problem: ProblemFn;
-  boundary: Boundary;
+  readonly width: number;
+  readonly activation: ActivationFn;
+  readonly problem: ProblemFn;
+  readonly boundary: Boundary;
+  /** L(θ) of the last `loss`, `gradient` or `computeGradient` call. */
+  readonly lastLoss: number;
   /** The training loss L(θ): run's quadrature, bc and penalty. */
   loss(theta: Float64Array): number;
   /**
    * Writes ∂L/∂θ into `out` (length `size`) and returns L(θ) of the
    * training rule. `autodiff` and `analytic` differentiate the training
-   * rule; `finite-difference` uses central differences of the kink-aware
-   * `gauss` loss with step `fd_h`. Allocates nothing.
+   * rule; `finite-difference` takes central differences, step `fd_h`, of
+   * the kink-aware `gauss` loss (the run's `cells` and `gauss_points`).
    */
   gradient(
     theta: Float64Array,
     out: Float64Array,
     method: GradientMethod,
   ): number;
+  /**
+   * `gradient` for hot loops: returns nothing and leaves L(θ) in
+   * `lastLoss`, so that no number is boxed per call. Allocates nothing.
+   */
+  computeGradient(
+    theta: Float64Array,
+    out: Float64Array,
+    method: GradientMethod,
+  ): void;
   /** u(x) and u′(x) of the trial function, framework conventions at kinks. */
   evaluate(theta: Float64Array, x: number): { u: number; du: number };
   /** The training rule's nodes and weights at θ (copies). */
@@ -63,85 +79,130 @@ export interface Model {
 
 /** Builds the model of a run. */
 export function createModel(config: ModelConfig): Model {
-  const width = config.width;
-  const run = {
-    problem: getProblem(config),
-    boundary: getBoundary(config),
-    activation: getActivation(config.activation),
-    width,
-  };
-  const ws = new Workspace(width);
-  const training: NodeRule =
-    config.quadrature === 'midpoint'
-      ? midpointRule(config.nodes, run)
-      : gaussRule(config.cells, config.gauss_points, run);
-  let gauss: NodeRule | null = config.quadrature === 'gauss' ? training : null;
-  const shifted = new Float64Array(paramCount(width));
+  return new DeepRitzModel(config);
+}
 
-  const loss = (theta: Float64Array) => {
-    training.prepare(theta);
-    return ritzLoss(training.nodes, theta, run.activation, ws);
-  };
+class DeepRitzModel implements Model {
+  readonly size: number;
+  readonly width: number;
+  readonly activation: ActivationFn;
+  readonly problem: ProblemFn;
+  readonly boundary: Boundary;
+  lastLoss = Number.NaN;
 
-  const gaussLoss = (theta: Float64Array) => {
-    gauss ??= gaussRule(config.cells, config.gauss_points, run);
-    gauss.prepare(theta);
-    return ritzLoss(gauss.nodes, theta, run.activation, ws);
-  };
+  private readonly run: RuleContext;
+  private readonly ws: Workspace;
+  private readonly kinks: KinkTerms;
+  private readonly training: NodeRule;
+  private gaussTraining: NodeRule | null;
+  private readonly shifted: Float64Array;
+  private readonly point = new Float64Array(1);
 
-  const finiteDifference = (theta: Float64Array, out: Float64Array) => {
-    shifted.set(theta);
-    for (let j = 0; j < theta.length; j++) {
-      const t = theta[j];
-      const up = t + config.fd_h;
-      const down = t - config.fd_h;
-      shifted[j] = up;
-      const lossUp = gaussLoss(shifted);
-      shifted[j] = down;
-      const lossDown = gaussLoss(shifted);
-      shifted[j] = t;
-      // The steps actually taken, after rounding t ± h.
-      out[j] = (lossUp - lossDown) / (up - down);
-    }
-  };
+  constructor(private readonly config: ModelConfig) {
+    this.width = config.width;
+    this.size = paramCount(config.width);
+    this.activation = getActivation(config.activation);
+    this.problem = getProblem(config);
+    this.boundary = getBoundary(config);
+    this.run = {
+      problem: this.problem,
+      boundary: this.boundary,
+      activation: this.activation,
+      width: this.width,
+    };
+    this.ws = new Workspace(this.width);
+    this.kinks = new KinkTerms(this.run, this.width);
+    this.training =
+      config.quadrature === 'midpoint'
+        ? midpointRule(config.nodes, this.run)
+        : gaussRule(config.cells, config.gauss_points, this.run);
+    this.gaussTraining = config.quadrature === 'gauss' ? this.training : null;
+    this.shifted = new Float64Array(this.size);
+  }
 
-  const gradient = (
+  loss(theta: Float64Array): number {
+    this.trainingLoss(theta);
+    return this.lastLoss;
+  }
+
+  gradient(
     theta: Float64Array,
     out: Float64Array,
     method: GradientMethod,
-  ) => {
+  ): number {
+    this.computeGradient(theta, out, method);
+    return this.lastLoss;
+  }
+
+  computeGradient(
+    theta: Float64Array,
+    out: Float64Array,
+    method: GradientMethod,
+  ): void {
     if (method === 'finite-difference') {
-      finiteDifference(theta, out);
-      return loss(theta);
+      this.finiteDifference(theta, out);
+      this.trainingLoss(theta);
+      return;
     }
-    training.prepare(theta);
-    const value = ritzGradient(training.nodes, theta, run.activation, ws, out);
-    if (method === 'analytic') addKinkTerms(theta, run, ws, out);
-    return value;
-  };
+    this.training.prepare(theta);
+    ritzGradient(this.training.nodes, theta, this.activation, this.ws, out);
+    this.lastLoss = this.ws.loss;
+    if (method === 'analytic') this.kinks.add(theta, this.ws, out);
+  }
 
-  const evaluate = (theta: Float64Array, x: number) => {
+  evaluate(theta: Float64Array, x: number): { u: number; du: number } {
+    const ws = this.ws;
+    this.point[0] = x;
     ws.load(theta);
-    const n = ws.networkAt(x, theta, run.activation);
-    const g = run.boundary.g(x);
-    return { u: g * n, du: run.boundary.dg(x) * n + g * ws.slope };
-  };
+    ws.networkAt(this.point, 0, theta, this.activation);
+    const g = this.boundary.g(x);
+    return {
+      u: g * ws.value,
+      du: this.boundary.dg(x) * ws.value + g * ws.slope,
+    };
+  }
 
-  const nodes = (theta: Float64Array) => {
-    training.prepare(theta);
-    const set = training.nodes;
+  nodes(theta: Float64Array): QuadratureNodes {
+    this.training.prepare(theta);
+    const set = this.training.nodes;
     return {
       x: set.x.slice(0, set.quadratureCount),
       weight: set.weight.slice(0, set.quadratureCount),
     };
-  };
+  }
 
-  return {
-    size: paramCount(width),
-    ...run,
-    loss,
-    gradient,
-    evaluate,
-    nodes,
-  };
+  /** The training loss at θ, into `lastLoss`. */
+  private trainingLoss(theta: Float64Array): void {
+    this.training.prepare(theta);
+    ritzLoss(this.training.nodes, theta, this.activation, this.ws);
+    this.lastLoss = this.ws.loss;
+  }
+
+  /** The kink-aware gauss loss at θ, into `ws.loss`. */
+  private gaussLoss(theta: Float64Array): void {
+    const { cells, gauss_points } = this.config;
+    this.gaussTraining ??= gaussRule(cells, gauss_points, this.run);
+    this.gaussTraining.prepare(theta);
+    ritzLoss(this.gaussTraining.nodes, theta, this.activation, this.ws);
+  }
+
+  private finiteDifference(theta: Float64Array, out: Float64Array): void {
+    const shifted = this.shifted;
+    const h = this.config.fd_h;
+    shifted.set(theta);
+    for (let j = 0; j < theta.length; j++) {
+      const t = theta[j];
+      const up = t + h;
+      const down = t - h;
+      shifted[j] = up;
+      this.gaussLoss(shifted);
+      const lossUp = this.ws.loss;
+      shifted[j] = down;
+      this.gaussLoss(shifted);
+      const lossDown = this.ws.loss;
+      shifted[j] = t;
+      // The steps actually taken, after rounding t ± h.
+      out[j] = (lossUp - lossDown) / (up - down);
+    }
+  }
 }

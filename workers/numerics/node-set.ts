@@ -56,31 +56,30 @@ export class NodeSet {
    * then appends the penalty nodes x = 0 and x = 1 when β > 0.
    */
   complete(problem: ProblemFn, boundary: Boundary): void {
-    for (let k = 0; k < this.quadratureCount; k++) {
-      const x = this.x[k];
-      const w = this.weight[k];
-      this.kw[k] = w * problem.kappa(x);
-      this.bw[k] = w * problem.b(x);
-      this.g[k] = boundary.g(x);
-      this.dg[k] = boundary.dg(x);
+    const count = this.quadratureCount;
+    problem.coefficients(this.x, count, this.kw, this.bw);
+    boundary.factors(this.x, count, this.g, this.dg);
+    for (let k = 0; k < count; k++) {
+      this.kw[k] *= this.weight[k];
+      this.bw[k] *= this.weight[k];
       this.pw[k] = 0;
     }
-    this.count = this.quadratureCount;
-    if (boundary.penalty > 0) {
-      this.addPenaltyNode(0, boundary.penalty);
-      this.addPenaltyNode(1, boundary.penalty);
-    }
+    this.count = count;
+    if (boundary.penalty > 0) this.addPenaltyNodes(boundary);
   }
 
-  private addPenaltyNode(x: number, beta: number): void {
-    const k = this.count++;
-    this.x[k] = x;
-    this.weight[k] = 0;
-    this.kw[k] = 0;
-    this.bw[k] = 0;
-    this.g[k] = 1;
-    this.dg[k] = 0;
-    this.pw[k] = beta;
+  /** The nodes x = 0 and x = 1 of the term (β/2)(N(0)² + N(1)²). */
+  private addPenaltyNodes(boundary: Boundary): void {
+    for (let end = 0; end <= 1; end++) {
+      const k = this.count++;
+      this.x[k] = end;
+      this.weight[k] = 0;
+      this.kw[k] = 0;
+      this.bw[k] = 0;
+      this.g[k] = 1;
+      this.dg[k] = 0;
+      this.pw[k] = boundary.penalty;
+    }
   }
 }
 
@@ -161,16 +160,18 @@ function collectExtraPoints(
   if (!run.activation.piecewise) return n;
   const width = run.width;
   for (let i = 0; i < width; i++) {
-    const xi = kinkOf(theta, width, i);
+    const xi = -theta[width + i] / theta[i];
     if (xi > 0 && xi < 1) out[n++] = xi;
   }
   return n;
 }
 
-/** ξᵢ = −aᵢ/wᵢ, where wᵢx + aᵢ = 0; NaN when wᵢ = 0 (no kink). */
+/**
+ * ξᵢ = −aᵢ/wᵢ, where wᵢx + aᵢ = 0; ±∞ or NaN when wᵢ = 0 (no kink), which
+ * every test for "inside (0, 1)" rejects.
+ */
 export function kinkOf(theta: Float64Array, width: number, i: number): number {
-  const w = theta[i];
-  return w === 0 ? Number.NaN : -theta[width + i] / w;
+  return -theta[width + i] / theta[i];
 }
 
 /** Neurons of a piecewise σ whose kink lies in (0, 1). */

@@ -53,15 +53,15 @@ function sgd(lr: number): Optimizer {
 function adam(lr: number, size: number): Optimizer {
   const m = new Float64Array(size);
   const v = new Float64Array(size);
-  // β₁ᵗ and β₂ᵗ as running products: exact-rounding arithmetic only.
-  let beta1Power = 1;
-  let beta2Power = 1;
+  // β₁ᵗ and β₂ᵗ as running products (exact-rounding arithmetic only), kept
+  // in a typed array: a captured `let` would box a new number every step.
+  const powers = new Float64Array([1, 1]);
   return {
     step(theta, gradient) {
-      beta1Power *= ADAM_BETA1;
-      beta2Power *= ADAM_BETA2;
-      const stepSize = lr / (1 - beta1Power);
-      const correction2 = Math.sqrt(1 - beta2Power);
+      powers[0] *= ADAM_BETA1;
+      powers[1] *= ADAM_BETA2;
+      const stepSize = lr / (1 - powers[0]);
+      const correction2 = Math.sqrt(1 - powers[1]);
       let finite = true;
       for (let j = 0; j < theta.length; j++) {
         const g = gradient[j];

@@ -16,6 +16,16 @@ export interface ProblemFn {
   u(x: number): number;
   /** Its derivative u*′(x) (the right-hand limit at a breakpoint). */
   du(x: number): number;
+  /**
+   * κ(x[k]) and b(x[k]) for k < count, into `kappa` and `b`: the batch form
+   * the node rules use (no boxed number per node, whatever the JIT inlines).
+   */
+  coefficients(
+    x: Float64Array,
+    count: number,
+    kappa: Float64Array,
+    b: Float64Array,
+  ): void;
   /** Points in (0, 1) where κ, b, u*′ are not smooth; sorted. */
   breakpoints: readonly number[];
   /** Π[u*] = ∫ ½κu*′² − b u* = −½ ∫ b u*, the minimal energy. */
@@ -31,6 +41,12 @@ const sine: ProblemFn = {
   b: (x) => PI2 * sin(PI * x),
   u: (x) => sin(PI * x),
   du: (x) => PI * cos(PI * x),
+  coefficients(x, count, kappa, b) {
+    for (let k = 0; k < count; k++) {
+      kappa[k] = 1;
+      b[k] = PI2 * sin(PI * x[k]);
+    }
+  },
   breakpoints: [],
   // −½ ∫ π² sin² πx dx = −π²/4.
   energy: -PI2 / 4,
@@ -42,6 +58,13 @@ const variableKappa: ProblemFn = {
   b: (x) => PI2 * (1 + x) * sin(PI * x) - PI * cos(PI * x),
   u: (x) => sin(PI * x),
   du: (x) => PI * cos(PI * x),
+  coefficients(x, count, kappa, b) {
+    for (let k = 0; k < count; k++) {
+      const xk = x[k];
+      kappa[k] = 1 + xk;
+      b[k] = PI2 * (1 + xk) * sin(PI * xk) - PI * cos(PI * xk);
+    }
+  },
   breakpoints: [],
   // −½ ∫ (1 + x) π² cos² πx dx with ∫ cos² = ½, ∫ x cos² = ¼: −3π²/8.
   energy: (-3 * PI2) / 8,
@@ -53,6 +76,13 @@ const multiscale: ProblemFn = {
   b: (x) => PI2 * sin(PI * x) + 6.4 * PI2 * sin(8 * PI * x),
   u: (x) => sin(PI * x) + 0.1 * sin(8 * PI * x),
   du: (x) => PI * cos(PI * x) + 0.8 * PI * cos(8 * PI * x),
+  coefficients(x, count, kappa, b) {
+    for (let k = 0; k < count; k++) {
+      const xk = x[k];
+      kappa[k] = 1;
+      b[k] = PI2 * sin(PI * xk) + 6.4 * PI2 * sin(8 * PI * xk);
+    }
+  },
   breakpoints: [],
   // −½ ∫ u*′² with cos πx ⟂ cos 8πx: −½ (π²/2 + 0.64 π²/2) = −0.41 π².
   energy: -0.41 * PI2,
@@ -76,6 +106,12 @@ function interfaceProblem(k: number): ProblemFn {
         ? c * x - (x * x) / 2
         : uHalf + (c * (x - 0.5) - (x * x - 0.25) / 2) / k,
     du: (x) => (x < 0.5 ? c - x : (c - x) / k),
+    coefficients(x, count, kappa, b) {
+      for (let j = 0; j < count; j++) {
+        kappa[j] = x[j] < 0.5 ? 1 : k;
+        b[j] = 1;
+      }
+    },
     breakpoints: [0.5],
     energy: -integralU / 2,
   };

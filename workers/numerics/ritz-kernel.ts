@@ -13,6 +13,10 @@
  *
  * cᵢ is the same at every node, so Σ Pᵢ and Σ (xPᵢ + Bσᵢ′) are accumulated
  * and multiplied by cᵢ once at the end.
+ *
+ * Results that are numbers are left in Workspace fields rather than
+ * returned: a double returned from a call the JIT does not inline is boxed
+ * into a fresh heap object, which would be an allocation per step.
  */
 import type { ActivationFn } from './activations.ts';
 import type { NodeSet } from './node-set.ts';
@@ -30,8 +34,12 @@ export class Workspace {
   readonly sumP: Float64Array;
   /** Σ over nodes of xPᵢ + Bσᵢ′. */
   readonly sumW: Float64Array;
+  /** N of the last `networkAt` call. */
+  value = 0;
   /** N′ of the last `networkAt` call. */
   slope = 0;
+  /** Loss of the last `ritzLoss` or `ritzGradient` call. */
+  loss = 0;
 
   constructor(readonly width: number) {
     this.s0 = new Float64Array(width);
@@ -51,46 +59,52 @@ export class Workspace {
   }
 
   /**
-   * Evaluates the layer at x into s0, s1, s2; returns N(x) and leaves N′(x)
-   * in `slope`.
+   * Evaluates the layer at x = xs[k] into s0, s1, s2, and N(x), N′(x) into
+   * `value` and `slope`.
    */
-  networkAt(x: number, theta: Float64Array, activation: ActivationFn): number {
+  networkAt(
+    xs: Float64Array,
+    k: number,
+    theta: Float64Array,
+    activation: ActivationFn,
+  ): void {
     const width = this.width;
     const { s0, s1, cw } = this;
-    activation.layer(x, theta, width, s0, s1, this.s2);
+    activation.layer(xs, k, theta, width, s0, s1, this.s2);
     let n = theta[3 * width];
     let np = 0;
     for (let i = 0; i < width; i++) {
       n += theta[2 * width + i] * s0[i];
       np += cw[i] * s1[i];
     }
+    this.value = n;
     this.slope = np;
-    return n;
   }
 }
 
-/** Σₖ Fₖ over the node set: the loss at θ. */
+/** Σₖ Fₖ over the node set: the loss at θ, left in `ws.loss`. */
 export function ritzLoss(
   nodes: NodeSet,
   theta: Float64Array,
   activation: ActivationFn,
   ws: Workspace,
-): number {
+): void {
   const { x, kw, bw, g, dg, pw } = nodes;
   ws.load(theta);
   let loss = 0;
   for (let k = 0; k < nodes.count; k++) {
-    const n = ws.networkAt(x[k], theta, activation);
+    ws.networkAt(x, k, theta, activation);
+    const n = ws.value;
     const u = g[k] * n;
     const du = dg[k] * n + g[k] * ws.slope;
     loss += 0.5 * kw[k] * du * du - bw[k] * u + 0.5 * pw[k] * n * n;
   }
-  return loss;
+  ws.loss = loss;
 }
 
 /**
- * The loss at θ and its pointwise chain-rule gradient, written to `out`
- * (layout of params.ts).
+ * The pointwise chain-rule gradient at θ, written to `out` (layout of
+ * params.ts), and the loss, left in `ws.loss`.
  */
 export function ritzGradient(
   nodes: NodeSet,
@@ -98,7 +112,7 @@ export function ritzGradient(
   activation: ActivationFn,
   ws: Workspace,
   out: Float64Array,
-): number {
+): void {
   const width = ws.width;
   const { x, kw, bw, g, dg, pw } = nodes;
   const { s0, s1, s2, sumC, sumP, sumW } = ws;
@@ -111,7 +125,8 @@ export function ritzGradient(
 
   for (let k = 0; k < nodes.count; k++) {
     const xk = x[k];
-    const n = ws.networkAt(xk, theta, activation);
+    ws.networkAt(x, k, theta, activation);
+    const n = ws.value;
     const gk = g[k];
     const dgk = dg[k];
     const u = gk * n;
@@ -139,5 +154,5 @@ export function ritzGradient(
     out[2 * width + i] = sumC[i];
   }
   out[3 * width] = sumD;
-  return loss;
+  ws.loss = loss;
 }
