@@ -3,6 +3,10 @@
  * query of `sweep query` and the dashboard console, and the NaN
  * convention of stored metrics.
  */
+export {
+  EXAMPLE_QUERIES,
+  type ExampleQuery,
+} from './example-queries.ts';
 export { METRIC_NAMES, readMetrics } from './metric-values.ts';
 export {
   type QueryOptions,

@@ -118,19 +118,19 @@ async function loadState(
       'OR token IN (SELECT value FROM json_each(?2))',
     [runIds, tokens],
   );
-  const byRun = new Map<string, AttemptState[]>();
-  for (const attempt of attempts) {
-    byRun.set(attempt.run_id, [...(byRun.get(attempt.run_id) ?? []), attempt]);
-  }
-  return {
+  const changes: Changes = {
     runs: new Map(runs.map((r) => [r.run_id, r])),
     attempts: new Map(attempts.map((a) => [a.token, a])),
-    byRun,
+    byRun: new Map(),
     metrics: [],
     curves: [],
     started: new Map(),
     finished: new Map(),
   };
+  for (const attempt of attempts) {
+    attemptsOf(changes, attempt.run_id).push(attempt);
+  }
+  return changes;
 }
 
 function applyEvent(changes: Changes, event: RecorderEvent): void {
