@@ -86,14 +86,58 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction) {
   next();
 }
 
+/** Marks when a request arrived, for the Server-Timing header. */
+function startClock(_req: Request, res: Response, next: NextFunction) {
+  res.locals.started = performance.now();
+  next();
+}
+
+/** `Server-Timing: app;dur=MS`: time spent answering, queueing excluded. */
+function timing(res: Response): void {
+  const started = res.locals.started as number | undefined;
+  if (started === undefined) return;
+  const ms = (performance.now() - started).toFixed(1);
+  res.set('Server-Timing', `app;dur=${ms}`);
+}
+
+/**
+ * Serialised answers, by answer object: answers are shared from the
+ * store view's cache, so a popular one is serialised once, not per request.
+ */
+const jsonTexts = new WeakMap<object, string>();
+
+function jsonText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return stringifyJson(value);
+  let text = jsonTexts.get(value);
+  if (text === undefined) {
+    text = stringifyJson(value);
+    jsonTexts.set(value, text);
+  }
+  return text;
+}
+
+/** Rendered pages, by the answer and queue state they show. */
+const pageTexts = new WeakMap<object, { queue: unknown; page: Html }>();
+
+/** `render()` once per shared answer and queue state. */
+function cachedPage(data: object, ctx: PageContext, render: () => Html): Html {
+  const hit = pageTexts.get(data);
+  if (hit && hit.queue === ctx.queue) return hit.page;
+  const page = render();
+  pageTexts.set(data, { queue: ctx.queue, page });
+  return page;
+}
+
 function sendJson(res: Response, value: unknown, status = 200): void {
+  timing(res);
   res
     .status(status)
     .type('application/json; charset=utf-8')
-    .send(stringifyJson(value));
+    .send(jsonText(value));
 }
 
 function sendHtml(res: Response, page: Html, status = 200): void {
+  timing(res);
   res.status(status).type('text/html; charset=utf-8').send(page.text);
 }
 
@@ -103,6 +147,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('etag', false);
+  app.use(startClock);
   app.use(securityHeaders);
   app.use(authenticate(deps.token));
 
@@ -244,7 +289,11 @@ function mountPages(
   });
   get('/sweeps/:sweep', async (req, res) => {
     const data = await failureMapPayload(view, sweep(req), q(req));
-    sendHtml(res, failureMapPage(context(), data));
+    const ctx = context();
+    sendHtml(
+      res,
+      cachedPage(data, ctx, () => failureMapPage(ctx, data)),
+    );
   });
   get('/sweeps/:sweep/runs', async (req, res) => {
     const data = await runListPayload(view, sweep(req), q(req));

@@ -3,11 +3,18 @@
  * key share one computation, and the answer is reused until the store
  * changes. Bounded: the least recently used keys are dropped first.
  */
+interface Entry<T> {
+  version: string | number;
+  value: Promise<T>;
+  /** When the value was asked for, performance.now() ms. */
+  at: number;
+  /** A newer value being computed for the same version. */
+  refreshing?: Promise<T>;
+}
+
+/** A bounded, versioned cache of promised answers. */
 export class VersionedCache<T> {
-  private readonly entries = new Map<
-    string,
-    { version: string | number; value: Promise<T> }
-  >();
+  private readonly entries = new Map<string, Entry<T>>();
 
   /** @param capacity most keys kept (default 256) */
   constructor(private readonly capacity = 256) {}
@@ -15,25 +22,50 @@ export class VersionedCache<T> {
   /**
    * The cached answer for `key` at `version`, else `compute()` (stored only
    * if it succeeds, so an error is never served twice from the cache).
+   *
+   * @param maxAgeMs after this long, the answer is recomputed in the
+   *   background while the old one is still served (default: never)
    */
   get(
     key: string,
     version: string | number,
     compute: () => Promise<T>,
+    maxAgeMs = Number.POSITIVE_INFINITY,
   ): Promise<T> {
     const hit = this.entries.get(key);
     if (hit && hit.version === version) {
       this.entries.delete(key);
       this.entries.set(key, hit);
+      if (performance.now() - hit.at > maxAgeMs)
+        this.refresh(key, hit, compute);
       return hit.value;
     }
     const value = compute();
-    this.entries.set(key, { version, value });
+    this.entries.set(key, { version, value, at: performance.now() });
     value.catch(() => {
       if (this.entries.get(key)?.value === value) this.entries.delete(key);
     });
     this.evict();
     return value;
+  }
+
+  private refresh(key: string, entry: Entry<T>, compute: () => Promise<T>) {
+    if (entry.refreshing) return;
+    const next = compute();
+    entry.refreshing = next;
+    next.then(
+      () => {
+        if (this.entries.get(key) !== entry) return;
+        this.entries.set(key, {
+          version: entry.version,
+          value: next,
+          at: performance.now(),
+        });
+      },
+      () => {
+        entry.refreshing = undefined;
+      },
+    );
   }
 
   /** Number of keys held. */

@@ -104,38 +104,40 @@ export function filterRows(cube: GridCube, filters: Filters): CubeRow[] {
 /**
  * The map of `rows` over two settings.
  *
- * @param rows counted rows; `at(row, axis)` reads a setting's value
- * @param xValues, yValues the values shown, in order (others are left out)
+ * @param rows counted rows
+ * @param at where each row holds the x and the y value
+ * @param x, y the settings and the values shown, in order (rows with
+ *   other values are left out)
  */
 export function buildMap(
   rows: readonly CubeRow[],
-  at: (row: CubeRow, axis: 'x' | 'y') => SettingValue,
+  at: { x: number; y: number },
   x: { axis: SettingName; values: SettingValue[] },
   y: { axis: SettingName; values: SettingValue[] },
 ): FailureMapData {
-  const key = (xv: SettingValue, yv: SettingValue) =>
-    `${typeof xv}:${xv}\u0000${typeof yv}:${yv}`;
-  const cells = new Map<string, MapCell>();
-  for (const yv of y.values) {
-    for (const xv of x.values) {
-      cells.set(key(xv, yv), { x: xv, y: yv, ...emptyTally() });
-    }
-  }
   const columns = new Map(x.values.map((v) => [v, valueTally(v)]));
   const rowsBy = new Map(y.values.map((v) => [v, valueTally(v)]));
+  const grid = new Map(
+    y.values.map((yv) => [
+      yv,
+      new Map(x.values.map((xv) => [xv, { x: xv, y: yv, ...emptyTally() }])),
+    ]),
+  );
   const total = emptyTally();
   for (const row of rows) {
-    const cell = cells.get(key(at(row, 'x'), at(row, 'y')));
+    const xv = row.values[at.x];
+    const cell = grid.get(row.values[at.y])?.get(xv);
     if (!cell) continue;
     add(cell, row);
-    add(columns.get(cell.x)!, row);
+    add(columns.get(xv)!, row);
     add(rowsBy.get(cell.y)!, row);
     add(total, row);
   }
+  const cells = [...grid.values()].flatMap((line) => [...line.values()]);
   return {
     x,
     y,
-    cells: [...cells.values()].map(finishTally),
+    cells: cells.map(finishTally),
     columnTotals: [...columns.values()].map(finishTally),
     rowTotals: [...rowsBy.values()].map(finishTally),
     total: finishTally(total),

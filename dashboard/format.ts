@@ -17,9 +17,10 @@ export function formatMetric(value: number | null | undefined): string {
   return String(Number(value.toPrecision(4)));
 }
 
-/** A count with thousands separators. */
+/** A count with thousands separators: `12,345`. */
 export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
+  if (!Number.isInteger(value)) return value.toLocaleString('en-US');
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** A rate from 0 to 1 as a whole percentage; a dash when unknown. */

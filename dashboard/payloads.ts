@@ -170,8 +170,24 @@ function axisParam(
   return axis;
 }
 
+/** A stable key of a request's parameters (the token left out). */
+function queryKey(query: RawQuery): string {
+  const entries = Object.entries(query).filter(([k]) => k !== 'token');
+  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 /** `GET /api/sweeps/:sweep/failure-map`: see the README. */
-export async function failureMapPayload(
+export function failureMapPayload(
+  view: StoreView,
+  sweepName: string,
+  query: RawQuery,
+): Promise<FailureMapPayload> {
+  return view.memo(`map:${sweepName}:${queryKey(query)}`, () =>
+    computeFailureMap(view, sweepName, query),
+  );
+}
+
+async function computeFailureMap(
   view: StoreView,
   sweepName: string,
   query: RawQuery,
@@ -197,13 +213,13 @@ export async function failureMapPayload(
     x === 'seed' || y === 'seed'
       ? buildMap(
           await view.pairCounts(sweep.sweepId, x, y, filters),
-          (row, a) => row.values[a === 'x' ? 0 : 1],
+          { x: 0, y: 1 },
           shown(x),
           shown(y),
         )
       : buildMap(
           rows,
-          (row, a) => row.values[CUBE_COLUMNS.indexOf(a === 'x' ? x : y)],
+          { x: CUBE_COLUMNS.indexOf(x), y: CUBE_COLUMNS.indexOf(y) },
           shown(x),
           shown(y),
         );

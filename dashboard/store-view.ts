@@ -33,7 +33,7 @@ import {
 import type { SettingName } from './settings.ts';
 import { type SweepProgress, selectSweepProgress } from './sweep-progress.ts';
 
-/** How often sweep progress is recomputed without a change, ms. */
+/** How often progress is recomputed without a change, ms. */
 const PROGRESS_TICK_MS = 5000;
 
 /** Read-only, cached access to one results file. */
@@ -72,20 +72,25 @@ export class StoreView {
   private async cached<T>(
     key: string,
     compute: () => Promise<T>,
-    extra = '',
+    maxAgeMs?: number,
   ): Promise<T> {
-    const version = `${await this.changes.get()}${extra}`;
-    return this.cache.get(key, version, compute) as Promise<T>;
+    const version = await this.changes.get();
+    return this.cache.get(key, version, compute, maxAgeMs) as Promise<T>;
   }
 
   /** Every sweep with its progress, newest first. */
   sweeps(): Promise<SweepProgress[]> {
-    const tick = Math.floor(Date.now() / PROGRESS_TICK_MS);
-    return this.cached(
-      'sweeps',
-      () => selectSweepProgress(this.light),
-      `:${tick}`,
-    );
+    return this.memo('sweeps', () => selectSweepProgress(this.heavy));
+  }
+
+  /**
+   * A whole answer computed once per store change; concurrent callers
+   * with the same key share one computation. Answers older than 5 s are
+   * recomputed in the background (throughput and ETA change with time
+   * alone) while the previous one is still served.
+   */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    return this.cached(key, compute, PROGRESS_TICK_MS);
   }
 
   /**

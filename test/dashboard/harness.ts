@@ -41,12 +41,17 @@ export interface Reply {
   json(): unknown;
 }
 
+/** A fresh temp dir for a test's store. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'pinn-dashboard-'));
+}
+
 /** Starts a dashboard over a new synthetic sweep. */
 export async function startHarness(
   sweep: SyntheticOptions = {},
   options: Partial<DashboardOptions> = {},
 ): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'pinn-dashboard-'));
+  const dir = tempDir();
   const dbPath = join(dir, 'sweeps.sqlite');
   const created = await createSyntheticSweep(dbPath, sweep);
   const errors: unknown[] = [];
