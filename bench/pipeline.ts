@@ -12,7 +12,7 @@
  *    same jobs.
  *
  * Options: `--runs N` (default 5000), `--enqueue N` (default 100000),
- * `--prefetch N` (worker prefetch, default 0), `--json`.
+ * `--json`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +35,11 @@ const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '5000' },
     enqueue: { type: 'string', default: '100000' },
-    prefetch: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
 const ENQUEUE = Number(flags.enqueue);
-const PREFETCH = Number(flags.prefetch);
 
 /** One-step runs on the smallest network: the pipeline, not the maths. */
 const ONE_STEP = { steps: 1, width: 2 };
@@ -104,7 +102,11 @@ function jobsFor(n: number, config: RunConfig) {
   );
 }
 
-async function bullmqFigures(url: string, redis: Redis): Promise<void> {
+async function bullmqFigures(
+  url: string,
+  redis: Redis,
+  redisPid: number | undefined,
+): Promise<void> {
   const config = parseRunConfig(ONE_STEP, 'settings');
   const queue = new Queue(QUEUE, { connection: redis, prefix: 'baseline' });
   const jobs = jobsFor(RUNS, config);
@@ -121,6 +123,7 @@ async function bullmqFigures(url: string, redis: Redis): Promise<void> {
     finish = resolve;
   });
   const connection = new Redis(durableOptions(url));
+  const before = [process.pid, redisPid].map(cpuSeconds);
   const start = performance.now();
   const worker = new Worker(
     QUEUE,
@@ -135,6 +138,14 @@ async function bullmqFigures(url: string, redis: Redis): Promise<void> {
     RUNS,
     performance.now() - start,
   );
+  if (!flags.json) {
+    const [w, r] = [process.pid, redisPid].map(
+      (pid, i) => ((cpuSeconds(pid) - before[i]) / RUNS) * 1e3,
+    );
+    process.stdout.write(
+      `  CPU ms per job: worker ${w.toFixed(2)}, redis-server ${r.toFixed(2)}\n`,
+    );
+  }
   await worker.close();
   connection.disconnect();
   await queue.obliterate({ force: true });
@@ -197,7 +208,6 @@ async function endToEnd(
     },
   });
   const args = ['worker', '--redis', url, '--threads', '2', '--quiet'];
-  if (PREFETCH > 0) args.push('--prefetch', String(PREFETCH));
   const worker = spawnSweep(args);
   await worker.waitFor('joined', { timeoutMs: 60_000 });
 
@@ -267,7 +277,7 @@ async function main(): Promise<void> {
   const redis = new Redis(durableOptions(server.url));
   const dir = mkdtempSync(join(tmpdir(), 'pinn-bench-'));
   try {
-    await bullmqFigures(server.url, redis);
+    await bullmqFigures(server.url, redis, server.pid);
     await poolFigure();
     await endToEnd(server.url, dir, server.pid);
     await redis.flushall();

@@ -29,6 +29,13 @@ export const DEFAULT_LOCK_MS = 30_000;
 /** Default time running tries get to finish on SIGTERM, milliseconds. */
 export const DEFAULT_GRACE_MS = 30_000;
 
+/**
+ * How long a try's `start` event waits to share its stream entry with the
+ * try's `final`, milliseconds: a run shorter than this costs one write to
+ * Redis instead of two; a longer one is shown as running this much later.
+ */
+const START_LINGER_MS = 20;
+
 /** After the grace period, how long handing back may take, milliseconds. */
 const HAND_BACK_MS = 5000;
 
@@ -51,8 +58,6 @@ export interface WorkerOptions {
   graceMs?: number;
   /** Heap limit of one training thread, megabytes (default 512). */
   threadHeapMb?: number;
-  /** Jobs taken beyond the thread count, queued in the pool (default 0). */
-  prefetch?: number;
   /** Logs a line per run started and finished too (default true). */
   logRuns?: boolean;
   /** Where log lines go (default stdout). */
@@ -115,7 +120,9 @@ class SweepWorkerImpl implements SweepWorker {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.client = new Redis(durableOptions(options.redisUrl));
     this.subscriber = new Redis(durableOptions(options.redisUrl));
-    this.writer = createEventWriter(this.client);
+    this.writer = createEventWriter(this.client, {
+      startLingerMs: START_LINGER_MS,
+    });
     this.pool = createTrainPool({
       threads: options.threads,
       maxOldGenerationSizeMb: options.threadHeapMb,
@@ -127,12 +134,11 @@ class SweepWorkerImpl implements SweepWorker {
     await this.client.ping();
     await this.watchCancels();
     const lockMs = this.options.lockMs ?? DEFAULT_LOCK_MS;
-    const prefetch = this.options.prefetch ?? 0;
     this.bull = new Worker(QUEUE, (job, token) => this.process(job, token), {
       connection: this.client,
       prefix: PREFIX,
       name: this.id,
-      concurrency: this.options.threads + prefetch,
+      concurrency: this.options.threads,
       lockDuration: lockMs,
       stalledInterval: lockMs,
     });

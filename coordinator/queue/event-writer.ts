@@ -1,6 +1,6 @@
 /**
- * The worker's side of the events stream: events emitted in the same turn
- * of the event loop go out as one stream entry (one XADD), in order.
+ * The worker's side of the events stream: events go out in batches, one
+ * stream entry (one XADD) per batch, in the order they were emitted.
  */
 import type { Redis } from 'ioredis';
 import type { RecorderEvent } from '../../workers/events.ts';
@@ -20,33 +20,65 @@ export interface EventWriter {
   emit(event: RecorderEvent): Promise<void>;
 }
 
+/** Options of `createEventWriter`. */
+export interface EventWriterOptions {
+  /**
+   * How long a `start` event may wait for company, milliseconds (default
+   * 0: the next turn of the event loop). A short run's `final` then goes
+   * out in the same entry, halving the writes. Any other event flushes
+   * the batch on the next turn.
+   */
+  startLingerMs?: number;
+}
+
 interface Batch {
   events: RecorderEvent[];
   done: Promise<void>;
+  flushNow: () => void;
 }
 
 /** An event writer over `redis` (a client that waits out outages). */
-export function createEventWriter(redis: Redis): EventWriter {
+export function createEventWriter(
+  redis: Redis,
+  options: EventWriterOptions = {},
+): EventWriter {
+  const lingerMs = options.startLingerMs ?? 0;
   let open: Batch | undefined;
 
-  const flush = async (batch: Batch) => {
-    if (open === batch) open = undefined;
-    const text = encodeEvents(batch.events);
-    await redis.xadd(EVENTS_STREAM, '*', EVENTS_FIELD, text);
+  const openBatch = (): Batch => {
+    let timer: NodeJS.Timeout | undefined;
+    let fire: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      fire = resolve;
+    });
+    const batch: Batch = {
+      events: [],
+      done: ready.then(async () => {
+        if (open === batch) open = undefined;
+        await redis.xadd(
+          EVENTS_STREAM,
+          '*',
+          EVENTS_FIELD,
+          encodeEvents(batch.events),
+        );
+      }),
+      flushNow: () => {
+        clearTimeout(timer);
+        setImmediate(fire);
+      },
+    };
+    if (lingerMs > 0) timer = setTimeout(fire, lingerMs);
+    else setImmediate(fire);
+    return batch;
   };
 
   return {
     emit(event) {
-      if (!open) {
-        const batch: Batch = { events: [], done: Promise.resolve() };
-        // Flushing on the next turn gathers every event emitted now.
-        batch.done = new Promise((resolve) => setImmediate(resolve)).then(() =>
-          flush(batch),
-        );
-        open = batch;
-      }
-      open.events.push(event);
-      return open.done;
+      open ??= openBatch();
+      const batch = open;
+      batch.events.push(event);
+      if (event.kind !== 'start' && lingerMs > 0) batch.flushNow();
+      return batch.done;
     },
   };
 }

@@ -252,3 +252,29 @@ test('a job BullMQ failed by itself is recorded as crashed and removed', async (
   await recorder.stop();
   await queue.close();
 });
+
+test('a start waits briefly to share one stream entry with its final', async () => {
+  await redis.flushall();
+  const writer = createEventWriter(redis, { startLingerMs: 300 });
+  const base = { runId: 's', generation: 0, token: 't', worker: 'w', at: 1 };
+  const started = writer.emit({ kind: 'start', ...base });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await redis.xlen(EVENTS_STREAM), 0, 'the start lingers');
+  await Promise.all([
+    started,
+    writer.emit({ kind: 'final', status: 'cancelled', ...base }),
+  ]);
+  const entries = await redis.xrange(EVENTS_STREAM, '-', '+');
+  assert.equal(entries.length, 1);
+  const events = decodeEvents(entries[0][1][1]);
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ['start', 'final'],
+  );
+
+  // Alone, a start goes out once its linger is over.
+  const lone = Date.now();
+  await writer.emit({ kind: 'start', ...base, token: 'u' });
+  assert.ok(Date.now() - lone >= 290);
+  assert.equal(await redis.xlen(EVENTS_STREAM), 2);
+});

@@ -17,7 +17,6 @@ interface WorkerFlags {
   lockMs: number;
   graceMs: number;
   threadHeapMb: number;
-  prefetch: number;
   quiet: boolean;
 }
 
@@ -52,12 +51,6 @@ export const register: RegisterCommand = (program) => {
       intFlag(16, 65_536),
       DEFAULT_THREAD_HEAP_MB,
     )
-    .option(
-      '--prefetch <n>',
-      'runs taken beyond --threads, waiting in the pool',
-      intFlag(0, 1024),
-      0,
-    )
     .option('--quiet', 'no line per run started or finished', false)
     .action((_opts, cmd: Command) => runWorker(cmd));
 };
@@ -76,7 +69,6 @@ async function runWorker(cmd: Command): Promise<void> {
     lockMs: options.lockMs,
     graceMs: options.graceMs,
     threadHeapMb: options.threadHeapMb,
-    prefetch: options.prefetch,
     logRuns: !options.quiet,
   });
   const how = await new Promise<'clean' | 'forced'>((resolve) => {
