@@ -238,7 +238,7 @@ function mountConsoleApi(app: express.Express, deps: AppDeps): void {
     checkParamNames(q(req), ['token']);
     const sweeps = await view.sweeps();
     sendJson(res, {
-      examples: exampleQueries(sweeps[0]?.name ?? 'my-sweep'),
+      examples: exampleQueries(sweeps.map((s) => s.name)),
       schema: await view.schema(),
       limits: sqlConsole.limits,
     });
@@ -310,7 +310,7 @@ function mountPages(
     checkParamNames(q(req), ['sql', 'token']);
     const raw = q(req).sql;
     const [sweeps, schema] = await Promise.all([view.sweeps(), view.schema()]);
-    const examples = exampleQueries(sweeps[0]?.name ?? 'my-sweep');
+    const examples = exampleQueries(sweeps.map((s) => s.name));
     const sql = raw === undefined ? examples[0].sql : checkSqlText(raw);
     let result = null;
     let error = null;

@@ -3,6 +3,11 @@
  * dashboard's limits, a bound on concurrent queries, saved examples and
  * CSV output.
  */
+
+import {
+  EXAMPLE_QUERIES,
+  type ExampleQuery,
+} from '../coordinator/store/example-queries.ts';
 import {
   type QueryResult,
   runReadOnlyQuery,
@@ -111,72 +116,23 @@ function csvField(text: string): string {
     : text;
 }
 
-/** A saved example query. */
-export interface ExampleQuery {
-  title: string;
-  sql: string;
-}
+/** The sweep the README's examples are written for. */
+const EXAMPLE_SWEEP = 'relu-failure';
 
 /**
- * The console's saved examples, written for the sweep `sweep` (the newest
- * one, so that they return rows as they are).
+ * The README's example queries (the store's list), pointed at a sweep this
+ * store has: `relu-failure` when present, else the newest sweep.
+ *
+ * @param sweeps names of the store's sweeps, newest first
  */
-export function exampleQueries(sweep: string): ExampleQuery[] {
-  const where = `sweep = '${sweep.replaceAll("'", "''")}'`;
-  return [
-    {
-      title: 'Failure rate by activation and gradient method',
-      sql: `SELECT activation, gradient, count(*) AS runs,
-       sum(failed) AS failed,
-       round(100.0 * sum(failed) / count(*), 1) AS failed_pct,
-       min(rel_l2) AS best_rel_l2
-FROM results
-WHERE ${where}
-GROUP BY activation, gradient
-ORDER BY failed_pct DESC;`,
-    },
-    {
-      title: 'ReLU: autodiff against analytic, per width',
-      sql: `SELECT width, gradient, count(*) AS runs,
-       avg(rel_l2) AS mean_rel_l2, max(rel_l2) AS worst_rel_l2
-FROM results
-WHERE ${where} AND activation = 'relu'
-GROUP BY width, gradient
-ORDER BY width, gradient;`,
-    },
-    {
-      title: 'The 20 least accurate finished runs',
-      sql: `SELECT run_id, activation, gradient, width, lr, status, rel_l2
-FROM results
-WHERE ${where} AND rel_l2 IS NOT NULL
-ORDER BY rel_l2 DESC
-LIMIT 20;`,
-    },
-    {
-      title: 'Runs that diverged, crashed or timed out, with why',
-      sql: `SELECT run_id, status, activation, gradient, lr, attempts,
-       diverged_step, nan_metrics, error
-FROM results
-WHERE ${where} AND status IN ('diverged', 'crashed', 'timeout')
-ORDER BY status, run_id
-LIMIT 100;`,
-    },
-    {
-      title: 'Mean training time per gradient method and width',
-      sql: `SELECT gradient, width, count(wall_ms) AS runs,
-       round(avg(wall_ms)) AS mean_wall_ms,
-       round(avg(steps_per_s)) AS steps_per_s
-FROM results
-WHERE ${where}
-GROUP BY gradient, width
-ORDER BY gradient, width;`,
-    },
-    {
-      title: 'Tries per worker and how they ended',
-      sql: `SELECT worker, outcome, count(*) AS tries
-FROM attempts
-GROUP BY worker, outcome
-ORDER BY worker, outcome;`,
-    },
-  ];
+export function exampleQueries(sweeps: readonly string[]): ExampleQuery[] {
+  const target =
+    sweeps.includes(EXAMPLE_SWEEP) || sweeps.length === 0
+      ? EXAMPLE_SWEEP
+      : sweeps[0];
+  const literal = `'${target.replaceAll("'", "''")}'`;
+  return EXAMPLE_QUERIES.map((example) => ({
+    ...example,
+    sql: example.sql.replaceAll(`'${EXAMPLE_SWEEP}'`, literal),
+  }));
 }

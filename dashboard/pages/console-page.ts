@@ -2,10 +2,11 @@
  * The SQL console: a query box, saved examples, the result as a table and
  * a CSV download. Works without JavaScript (the form is a GET).
  */
+
+import type { ExampleQuery } from '../../coordinator/store/example-queries.ts';
 import type { QueryResult } from '../../coordinator/store/read-only-query.ts';
 import { formatCount } from '../format.ts';
 import { type Html, html, queryString } from '../html.ts';
-import type { ExampleQuery } from '../sql-console.ts';
 import type { SchemaTable } from '../store-view.ts';
 import { type PageContext, page } from './layout.ts';
 
