@@ -14,7 +14,14 @@ import {
   spawnSweep,
 } from '../support/processes.ts';
 import { type RedisServer, startRedis } from '../support/redis.ts';
-import { query, scalar, smallSpec, tempDir, writeFile } from './helpers.ts';
+import {
+  query,
+  scalar,
+  smallSpec,
+  tempDir,
+  until,
+  writeFile,
+} from './helpers.ts';
 
 const dir = tempDir();
 let redis: RedisServer;
@@ -24,6 +31,8 @@ before(async () => {
   redis = await startRedis();
   workers = [1, 2].map((n) =>
     spawnSweep(['worker', '--redis', redis.url, '--threads', '1'], {
+      // Only the cancel test's runs (seed 7) are slow.
+      env: { PINN_SWEEP_FAULTS: 'sleep:8000@seed=7' },
       echo: process.env.ECHO_WORKERS ? `[worker ${n}]` : undefined,
     }),
   );
@@ -137,4 +146,55 @@ test('an unreachable Redis exits 1 naming the URL; nothing written', async () =>
   assert.match(result.stderr, /redis:\/\/127\.0\.0\.1:1/);
   assert.match(result.stderr, /cannot reach Redis/);
   assert.equal(existsSync(db), false, 'no database was created');
+});
+
+test('cancel with --redis stops the workers and the coordinator', async () => {
+  // Seed 7 makes every try sleep 8 s on the workers: 6 runs on 2 workers
+  // would take 24 s.
+  const text = smallSpec('stopped').replace('seeds: 2', 'seeds: [7]');
+  const spec = writeFile(dir.path, 'stopped.yaml', text);
+  const db = dir.file('stopped.sqlite');
+  const coordinator = spawnSweep([
+    'run',
+    spec,
+    '--db',
+    db,
+    '--redis',
+    redis.url,
+  ]);
+  await until(
+    'a try under way',
+    async () => {
+      const open = 'SELECT count(*) FROM attempts WHERE outcome IS NULL';
+      return (await scalar(db, open)) >= 1;
+    },
+    60_000,
+  );
+  const from = workers.map((w) => w.lines.length);
+
+  const cancel = await runSweep([
+    'cancel',
+    'stopped',
+    '--db',
+    db,
+    '--redis',
+    redis.url,
+  ]);
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.match(cancel.stderr, /removed \d+ queued jobs? from redis:/);
+  const exit = await coordinator.exited;
+  assert.equal(exit.code, 1, coordinator.stderr());
+  assert.match(coordinator.stdout(), /sweep stopped was cancelled/);
+  const statuses = await query<{ status: string; n: number }>(
+    db,
+    'SELECT status, count(*) AS n FROM metrics GROUP BY status',
+  );
+  assert.deepEqual(statuses, [{ status: 'cancelled', n: 6 }]);
+
+  // The try under way is stopped, long before its 8 s end.
+  await Promise.any(
+    workers.map((w, i) =>
+      w.waitFor(/cancelled, stopping it/, { from: from[i], timeoutMs: 6000 }),
+    ),
+  );
 });
