@@ -12,7 +12,7 @@
  * Accuracy: a few units in the last place (tested against `Math.*`).
  */
 
-/** High part of ln 2: its last 21 bits are zero, so k·LN2_HI is exact. */
+/** High part of ln 2: 32 significant bits, so k·LN2_HI is exact. */
 const LN2_HI = 0.6931471803691238;
 /** ln 2 − LN2_HI. */
 const LN2_LO = 1.9082149292705877e-10;
@@ -35,39 +35,68 @@ function buildPowersOfTwo(): Float64Array {
   return table;
 }
 
-// Taylor coefficients 1/(n+1)! of expm1(r)/r; each a correctly rounded
-// quotient of exact integers.
-const C1 = 1 / 2;
-const C2 = 1 / 6;
-const C3 = 1 / 24;
-const C4 = 1 / 120;
-const C5 = 1 / 720;
-const C6 = 1 / 5040;
-const C7 = 1 / 40320;
-const C8 = 1 / 362880;
-const C9 = 1 / 3628800;
-const C10 = 1 / 39916800;
-const C11 = 1 / 479001600;
-const C12 = 1 / 6227020800;
+/**
+ * 2^(j/64) for j = 0 … 63 as hi + lo: hi is the value rounded to a double,
+ * lo the rest. Computed exactly at load in 120-bit fixed point (six integer
+ * square roots of 2 and their products), so the table is the same on every
+ * machine and needs no literal constants.
+ */
+const TABLE_BITS = 6;
+const TABLE_SIZE = 1 << TABLE_BITS;
+const [TABLE_HI, TABLE_LO] = buildExpTable();
+
+function isqrt(n: bigint): bigint {
+  let x = 1n << BigInt((n.toString(2).length >> 1) + 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+function buildExpTable(): [Float64Array, Float64Array] {
+  const bits = 120n;
+  const one = 2 ** 120;
+  const roots: bigint[] = [];
+  let root = 2n << bits;
+  for (let m = 0; m < TABLE_BITS; m++) {
+    root = isqrt(root << bits);
+    roots.push(root); // 2^(1/2^(m+1))
+  }
+  const hi = new Float64Array(TABLE_SIZE);
+  const lo = new Float64Array(TABLE_SIZE);
+  for (let j = 0; j < TABLE_SIZE; j++) {
+    let value = 1n << bits;
+    for (let m = 0; m < TABLE_BITS; m++) {
+      if (j & (TABLE_SIZE >> (m + 1))) value = (value * roots[m]) >> bits;
+    }
+    hi[j] = Number(value) / one;
+    lo[j] = Number(value - BigInt(hi[j] * one)) / one;
+  }
+  return [hi, lo];
+}
+
+/** ln 2 / 64 in two parts; |k|·L64_HI is exact for |k| < 2²¹. */
+const L64_HI = LN2_HI / TABLE_SIZE;
+const L64_LO = LN2_LO / TABLE_SIZE;
+const INV_L64 = TABLE_SIZE * INV_LN2;
+
+const D2 = 1 / 2;
+const D3 = 1 / 6;
+const D4 = 1 / 24;
+const D5 = 1 / 120;
+const D6 = 1 / 720;
 
 /**
- * expm1(r) for |r| ≤ ln 2 / 2: its Taylor series to r¹³, truncation below
- * 2e-17 relative. exp(x) = 2ᵏ (1 + expm1(r)) with x = k·ln 2 + r (Cody–Waite
- * split of ln 2). Estrin's scheme keeps the dependency chain short.
+ * e^r − 1 for |r| ≤ ln 2 / 128 by its Taylor series to r⁶: the truncation
+ * r⁷/7! is below 5e-18·|r|.
+ *
+ * With x = k·ln 2/64 + r and k = 64m + j:
+ * eˣ = 2ᵐ · 2^(j/64) · e^r, one table entry and this short polynomial.
  */
-function expm1Reduced(r: number): number {
+function expm1Small(r: number): number {
   const r2 = r * r;
-  const r4 = r2 * r2;
-  const r8 = r4 * r4;
-  const p01 = 1 + C1 * r;
-  const p23 = C2 + C3 * r;
-  const p45 = C4 + C5 * r;
-  const p67 = C6 + C7 * r;
-  const p89 = C8 + C9 * r;
-  const p1011 = C10 + C11 * r;
-  const low = p01 + p23 * r2 + (p45 + p67 * r2) * r4;
-  const high = p89 + p1011 * r2 + C12 * r4;
-  return r * (low + high * r8);
+  return r + r2 * (D2 + r * D3 + r2 * (D4 + r * D5 + r2 * D6));
 }
 
 /**
@@ -78,7 +107,7 @@ function expm1Reduced(r: number): number {
  */
 const ROUNDER = 6755399441055744;
 
-/** Arguments of the branch-free exp stay where 2ᵏ is a normal number. */
+/** Arguments of the branch-free exp stay where 2ᵐ is a normal number. */
 const EXP_CLAMP = 708;
 
 /** m·2ᵏ with one rounding, also where 2ᵏ alone would overflow. */
@@ -97,9 +126,13 @@ function scale(m: number, k: number): number {
  */
 export function expClamped(x: number): number {
   const c = Math.min(Math.max(x, -EXP_CLAMP), EXP_CLAMP);
-  const k = c * INV_LN2 + ROUNDER - ROUNDER;
-  const r = c - k * LN2_HI - k * LN2_LO;
-  return POW2[POW2_BIAS + (k | 0)] * (expm1Reduced(r) + 1);
+  const k = c * INV_L64 + ROUNDER - ROUNDER;
+  const r = c - k * L64_HI - k * L64_LO;
+  const i = k | 0;
+  const j = i & (TABLE_SIZE - 1);
+  const hi = TABLE_HI[j];
+  const s = POW2[POW2_BIAS + (i >> TABLE_BITS)];
+  return s * (hi + (hi * expm1Small(r) + TABLE_LO[j]));
 }
 
 /**
@@ -111,14 +144,31 @@ export function exp(x: number): number {
   if (Math.abs(x) <= EXP_CLAMP) return expClamped(x);
   if (!(x <= EXP_MAX)) return x > EXP_MAX ? Number.POSITIVE_INFINITY : x;
   if (x < EXP_MIN) return 0;
-  const k = Math.round(x * INV_LN2);
-  const r = x - k * LN2_HI - k * LN2_LO;
-  return scale(expm1Reduced(r) + 1, k);
+  const k = Math.round(x * INV_L64);
+  const r = x - k * L64_HI - k * L64_LO;
+  const j = k & (TABLE_SIZE - 1);
+  const hi = TABLE_HI[j];
+  return scale(hi + (hi * expm1Small(r) + TABLE_LO[j]), k >> TABLE_BITS);
 }
 
 /**
- * eˣ − 1, accurate to a few ulp also for tiny |x|: for |x| ≤ ln 2 / 2,
- * k = 0 and the result is expm1Reduced(x) itself.
+ * eˣ − 1 = (2ᵐ·hi − 1) + 2ᵐ·(hi·(e^r − 1) + lo), accurate to a few ulp also
+ * for tiny |x| (where m = j = 0 and the result is e^r − 1 itself). For
+ * m ∈ {0, −1} the first difference is exact (Sterbenz); otherwise the
+ * result is at least ½ in size and loses nothing there.
+ */
+function expm1Core(x: number): number {
+  const k = x * INV_L64 + ROUNDER - ROUNDER;
+  const r = x - k * L64_HI - k * L64_LO;
+  const i = k | 0;
+  const j = i & (TABLE_SIZE - 1);
+  const hi = TABLE_HI[j];
+  const s = POW2[POW2_BIAS + (i >> TABLE_BITS)];
+  return s * hi - 1 + s * (hi * expm1Small(r) + TABLE_LO[j]);
+}
+
+/**
+ * eˣ − 1, accurate to a few ulp also for tiny |x|.
  *
  * @returns ∞ above ≈ 709.78, −1 far below 0, NaN for NaN
  */
@@ -126,10 +176,7 @@ export function expm1(x: number): number {
   // e⁷⁰⁸ − 1 rounds to e⁷⁰⁸; NaN fails both tests and goes on to NaN.
   if (x > EXP_CLAMP) return exp(x);
   if (x < -40) return -1;
-  const k = x * INV_LN2 + ROUNDER - ROUNDER;
-  const r = x - k * LN2_HI - k * LN2_LO;
-  const s = POW2[POW2_BIAS + (k | 0)];
-  return s * expm1Reduced(r) + (s - 1);
+  return expm1Core(x);
 }
 
 /** tanh(±20) rounds to ±1, so 2z is clamped to [−40, 40]. */
@@ -141,11 +188,7 @@ const TANH_CLAMP = 40;
  * no branch at all.
  */
 export function tanh(z: number): number {
-  const x = Math.min(Math.max(2 * z, -TANH_CLAMP), TANH_CLAMP);
-  const k = x * INV_LN2 + ROUNDER - ROUNDER;
-  const r = x - k * LN2_HI - k * LN2_LO;
-  const s = POW2[POW2_BIAS + (k | 0)];
-  const e = s * expm1Reduced(r) + (s - 1);
+  const e = expm1Core(Math.min(Math.max(2 * z, -TANH_CLAMP), TANH_CLAMP));
   return e / (e + 2);
 }
 
