@@ -16,6 +16,7 @@ import {
 } from '../sweep-session.ts';
 import { EXIT, type GlobalOptions } from './common.ts';
 import { renderFailureTable } from './failure-table.ts';
+import { stringifyJson } from './json-numbers.ts';
 import {
   finalCount,
   formatCounts,
@@ -272,7 +273,7 @@ async function report(
       failureTable: cells,
       ...command.extra,
     };
-    process.stdout.write(`${JSON.stringify(json)}\n`);
+    process.stdout.write(`${stringifyJson(json)}\n`);
   } else {
     process.stdout.write(`${human}\n`);
   }
