@@ -244,7 +244,8 @@ function plainLines(
   const print = () => {
     if (!counts) return;
     const states = formatCounts(counts);
-    const line = `progress ${options.sweep}: ${headline(counts, meter)} · ${states}`;
+    const head = `progress ${options.sweep}: ${headline(counts, meter)}`;
+    const line = states ? `${head} · ${states}` : head;
     if (line === printed) return;
     printed = line;
     stream.write(`${line}\n`);

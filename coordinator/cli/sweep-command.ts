@@ -213,7 +213,8 @@ export function describeNotice(notice: SessionNotice, sweep: string): string {
           ? `; retrying in ${formatDuration(notice.delayMs)}`
           : '; retrying';
       const where = notice.worker ? ` on ${notice.worker}` : '';
-      return `run ${notice.runId} crashed${where}${tries}: ${notice.error}${when}`;
+      const what = `run ${notice.runId} crashed${where}${tries}`;
+      return `${what}: ${notice.error}${when}`;
     }
     case 'cancel-noticed':
       return `sweep ${sweep} was cancelled: stopping the runs in flight`;

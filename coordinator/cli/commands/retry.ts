@@ -55,7 +55,8 @@ export const register: RegisterCommand = (program) => {
     .argument('<sweep>', 'sweep name')
     .option(
       '--status <states>',
-      `final states to run again, comma-separated (${FINAL_STATUSES.join(', ')})`,
+      'final states to run again, comma-separated: ' +
+        FINAL_STATUSES.join(', '),
       statusList,
       DEFAULT_RETRY_STATUSES,
     )
