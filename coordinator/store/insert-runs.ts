@@ -107,13 +107,18 @@ export async function insertRuns(
     [...reals].map(([v, k]) => [k, v]),
   );
   const insert = await db.prepare(INSERT_RUNS_SQL);
+  let running: Promise<number> | undefined;
   try {
     for (let i = 0; i < runs.length; i += RUNS_PER_INSERT) {
       const chunk = runs.slice(i, i + RUNS_PER_INSERT);
+      // The next chunk is built while SQLite inserts the previous one.
       const json = JSON.stringify(chunk.map((r) => runEntry(r, reals)));
-      await insert.run([json, sweepId, at]);
+      await running;
+      running = insert.run([json, sweepId, at]);
     }
+    await running;
   } finally {
+    await running?.catch(() => undefined);
     await insert.finalize();
   }
 }

@@ -118,21 +118,30 @@ export async function* readResults(
   pageSize = RESULT_PAGE_SIZE,
 ): AsyncGenerator<ResultRow> {
   const db = await Connection.open(path, { readOnly: true });
+  const read = (after: number) =>
+    db.all<ResultRow>(
+      'SELECT * FROM results WHERE sweep = ? AND idx > ? ' +
+        'ORDER BY idx LIMIT ?',
+      [sweep, after, pageSize],
+    );
+  let next: Promise<ResultRow[]> | undefined;
   try {
     await db.run('BEGIN');
-    let after = -1;
+    let page = await read(-1);
     while (true) {
-      const page = await db.all<ResultRow>(
-        'SELECT * FROM results WHERE sweep = ? AND idx > ? ' +
-          'ORDER BY idx LIMIT ?',
-        [sweep, after, pageSize],
-      );
+      // The next page is read while the caller handles this one.
+      const last = page[page.length - 1];
+      next = page.length === pageSize ? read(last.idx) : undefined;
+      // Its failure is handled where it is awaited, below; this only
+      // keeps it from counting as unhandled while the caller is busy.
+      next?.catch(() => undefined);
       for (const row of page) yield readMetrics(row);
-      if (page.length < pageSize) break;
-      after = page[page.length - 1].idx;
+      if (!next) break;
+      page = await next;
     }
     await db.run('COMMIT');
   } finally {
+    await next?.catch(() => undefined);
     await db.close();
   }
 }
