@@ -49,10 +49,7 @@ export const register: RegisterCommand = (program) => {
 
 function printPlanNotes(plan: SweepPlan): void {
   if (plan.duplicates.length > 0) {
-    logLine(
-      `note: ${plural(plan.duplicates.length, 'value')} written twice ` +
-        'in the spec, each kept once:',
-    );
+    logLine('note: the spec says some things twice; each is kept once:');
     for (const line of plan.duplicates) logLine(`  ${line}`);
   }
   for (const line of plan.warnings) logLine(`warning: ${line}`);
