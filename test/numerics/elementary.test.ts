@@ -27,12 +27,16 @@ const EPS = Number.EPSILON;
  */
 const ULPS = 8;
 
+function ulps(error: number, expected: number): string {
+  return (error / (EPS * Math.abs(expected))).toFixed(1);
+}
+
 function assertUlps(got: number, expected: number, what: string) {
   const error = Math.abs(got - expected);
   const bound = ULPS * EPS * Math.abs(expected);
   assert.ok(
     error <= bound || got === expected,
-    `${what}: ${got} vs ${expected} (${(error / (EPS * Math.abs(expected))).toFixed(1)} ulp)`,
+    `${what}: ${got} vs ${expected} (${ulps(error, expected)} ulp)`,
   );
 }
 

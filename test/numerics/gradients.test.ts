@@ -112,7 +112,7 @@ test('kinks exactly on mesh points and a neuron with w = 0', () => {
   assert.ok(agreement(g.autodiff, g['finite-difference']).rel > DISAGREE);
 });
 
-test('finite-difference differentiates the gauss loss, also when training uses midpoint', () => {
+test('finite-difference differentiates the gauss loss, also for midpoint', () => {
   const base = { activation: 'tanh', width: 5, seed: 9 } as const;
   const midpoint = createModel(
     parseRunConfig({ ...base, quadrature: 'midpoint', nodes: 64 }),

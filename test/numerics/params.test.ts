@@ -10,7 +10,7 @@ import {
 } from '../../workers/numerics/params.ts';
 import { ConfigError } from '../../workers/run-config.ts';
 
-test('spread: w in [−5, 5), every kink −a/w inside [0, 1), c ~ N(0, 1/W), d = 0', () => {
+test('spread: w in [−5, 5), kinks in [0, 1), c ~ N(0, 1/W), d = 0', () => {
   const width = 4000;
   const theta = initParams({ width, init: 'spread', seed: 11 });
   assert.equal(theta.length, 3 * width + 1);

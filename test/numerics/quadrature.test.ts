@@ -29,7 +29,7 @@ function monomialIntegral(k: number): number {
 }
 
 for (let q = 1; q <= MAX_GAUSS_POINTS; q++) {
-  test(`${q}-point Gauss–Legendre integrates x^k exactly for k ≤ ${2 * q - 1}`, () => {
+  test(`${q}-point Gauss–Legendre is exact for x^k, k ≤ ${2 * q - 1}`, () => {
     for (let k = 0; k <= 2 * q - 1; k++) {
       const error = Math.abs(integrate(q, (x) => x ** k) - monomialIntegral(k));
       // q products and sums of terms ≤ 2: a few ulp of 2.
@@ -42,7 +42,7 @@ for (let q = 1; q <= MAX_GAUSS_POINTS; q++) {
     assert.ok(error > 1e-6, `x^${k} should not be exact (error ${error})`);
   });
 
-  test(`${q}-point rule: symmetric nodes at roots of P_${q}, positive weights`, () => {
+  test(`${q}-point rule: symmetric roots of P_${q}, positive weights`, () => {
     const { nodes, weights } = gaussLegendre(q);
     let total = 0;
     for (let j = 0; j < q; j++) {

@@ -40,12 +40,14 @@ function relL2(width: number, gradient: 'autodiff' | 'analytic', seed: number) {
 }
 
 for (const seed of SEEDS) {
-  test(`seed ${seed}: ReLU autodiff stalls, ReLU analytic improves with width`, () => {
+  test(`seed ${seed}: relu autodiff stalls, analytic improves with W`, () => {
     const autodiff10 = relL2(10, 'autodiff', seed);
     const autodiff40 = relL2(40, 'autodiff', seed);
     const analytic10 = relL2(10, 'analytic', seed);
     const analytic40 = relL2(40, 'analytic', seed);
-    const shown = `autodiff ${autodiff10} → ${autodiff40}, analytic ${analytic10} → ${analytic40}`;
+    const shown =
+      `autodiff ${autodiff10} → ${autodiff40}, ` +
+      `analytic ${analytic10} → ${analytic40}`;
 
     for (const value of [autodiff10, autodiff40]) {
       assert.ok(

@@ -115,7 +115,8 @@ function paramsIssues(object: unknown, width?: number): string[] {
     }
     if (expected !== undefined && value.length !== expected) {
       issues.push(
-        `params.${key}: expected ${expected} numbers (width), got ${value.length}`,
+        `params.${key}: expected ${expected} numbers (width), ` +
+          `got ${value.length}`,
       );
     }
     if (value.length === 0) issues.push(`params.${key}: must not be empty`);
