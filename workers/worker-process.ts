@@ -36,6 +36,9 @@ export const DEFAULT_GRACE_MS = 30_000;
  */
 const START_LINGER_MS = 20;
 
+/** When to say that Redis does not answer yet at start, milliseconds. */
+const WAIT_NOTICE_MS = 2000;
+
 /** After the grace period, how long handing back may take, milliseconds. */
 const HAND_BACK_MS = 5000;
 
@@ -78,8 +81,10 @@ export interface SweepWorker {
   stop(): Promise<'clean' | 'forced'>;
 }
 
+/** A try in progress, by its token. */
 interface Active {
   sweep: string;
+  runId: string;
   controller: AbortController;
 }
 
@@ -131,7 +136,12 @@ class SweepWorkerImpl implements SweepWorker {
 
   async start(): Promise<void> {
     this.watchConnection();
-    await this.client.ping();
+    const url = safeUrl(this.options.redisUrl);
+    const waiting = setTimeout(
+      () => this.log(`worker ${this.id}: waiting for Redis at ${url}`),
+      WAIT_NOTICE_MS,
+    );
+    await this.client.ping().finally(() => clearTimeout(waiting));
     await this.watchCancels();
     const lockMs = this.options.lockMs ?? DEFAULT_LOCK_MS;
     this.bull = new Worker(QUEUE, (job, token) => this.process(job, token), {
@@ -239,11 +249,10 @@ class SweepWorkerImpl implements SweepWorker {
 
   private async refreshCancelled(): Promise<void> {
     this.cancelled = new Set(await this.client.smembers(CANCELLED_SET));
-    for (const [jobId, try_] of this.active) {
-      if (!this.cancelled.has(try_.sweep)) continue;
-      if (try_.controller.signal.aborted) continue;
-      this.log(`run ${jobId}: sweep ${try_.sweep} cancelled, stopping it`);
-      try_.controller.abort(new Error(`sweep ${try_.sweep} cancelled`));
+    for (const { sweep, runId, controller } of this.active.values()) {
+      if (!this.cancelled.has(sweep) || controller.signal.aborted) continue;
+      this.log(`run ${runId}: sweep ${sweep} cancelled, stopping it`);
+      controller.abort(new Error(`sweep ${sweep} cancelled`));
     }
   }
 
@@ -263,8 +272,12 @@ class SweepWorkerImpl implements SweepWorker {
     const attempts = job.opts.attempts ?? 1;
     const tryNumber = job.attemptsMade + 1;
     const controller = new AbortController();
-    const key = data.runId;
-    this.active.set(key, { sweep: data.sweep, controller });
+    const token = randomUUID();
+    this.active.set(token, {
+      sweep: data.sweep,
+      runId: data.runId,
+      controller,
+    });
     const started = Date.now();
     if (this.options.logRuns !== false) {
       this.log(
@@ -277,7 +290,7 @@ class SweepWorkerImpl implements SweepWorker {
       this.pool,
       data,
       {
-        token: randomUUID(),
+        token,
         worker: this.id,
         finalAttempt: tryNumber >= attempts,
         signal: controller.signal,
@@ -287,7 +300,7 @@ class SweepWorkerImpl implements SweepWorker {
         if (event.kind === 'final') this.logFinal(data, event, started);
         return this.emit(event);
       },
-    ).finally(() => this.active.delete(key));
+    ).finally(() => this.active.delete(token));
 
     if (end === 'final') return { status: 'final' };
     if (end === 'retry') {

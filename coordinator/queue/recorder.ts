@@ -65,6 +65,12 @@ export interface Recorder {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** Rounds without progress after which `drain` gives up. */
+const DRAIN_ROUNDS = 3;
+
+/** How long `stop` waits for a batch in progress, milliseconds. */
+const STOP_WAIT_MS = 5000;
+
 /**
  * Starts a recorder writing into `store`. Creates the consumer group when
  * missing (again after Redis lost its data).
@@ -90,6 +96,7 @@ class StreamRecorder implements Recorder {
   private loop: Promise<void> = Promise.resolve();
   private lastHousekeeping = 0;
   private writes: Promise<unknown> = Promise.resolve();
+  private lastError: string | undefined;
 
   constructor(
     redisUrl: string,
@@ -113,27 +120,52 @@ class StreamRecorder implements Recorder {
   drain(): Promise<void> {
     return this.exclusive(async () => {
       // Entries the reading loop took while we held the lock are pending
-      // again by the time new ones run out: go round until none are.
-      do {
+      // again by the time new ones run out: go round until none are, or
+      // until rounds stop making progress (entries the store refuses).
+      let stuck = 0;
+      let before = Number.POSITIVE_INFINITY;
+      for (;;) {
         await this.claim(0);
-        for (;;) {
-          const entries = await this.readNew(this.client, undefined);
-          if (entries.length === 0) break;
-          await this.record(entries);
+        await this.readAll();
+        const pending = await this.pendingCount();
+        if (pending === 0) break;
+        stuck = pending < before ? 0 : stuck + 1;
+        if (stuck >= DRAIN_ROUNDS) {
+          throw new Error(
+            `${pending} results in Redis could not be recorded: ` +
+              (this.lastError ?? 'see the errors reported before'),
+          );
         }
-      } while ((await this.pendingCount()) > 0);
+        before = pending;
+      }
       while ((await this.recordFailedJobs()) === this.batchSize);
     });
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    // Ends a blocked read at once; a batch being recorded still finishes.
+    // Ends a blocked read at once; a batch being recorded still finishes,
+    // unless Redis does not answer: then its entries stay pending for the
+    // next recorder.
     this.reader.disconnect();
-    await this.loop;
-    await this.writes;
-    await this.queue.close().catch(() => {});
+    const settled = Promise.all([this.loop, this.writes]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, STOP_WAIT_MS);
+    });
+    await Promise.race([settled, timeout]);
+    clearTimeout(timer);
+    await Promise.race([this.queue.close().catch(() => {}), timeout]);
     this.client.disconnect();
+  }
+
+  /** Records new entries until there are none (no blocking). */
+  private async readAll(): Promise<void> {
+    for (;;) {
+      const entries = await this.readNew(this.client, undefined);
+      if (entries.length === 0) return;
+      await this.record(entries);
+    }
   }
 
   private watch(client: Redis): void {
@@ -193,6 +225,7 @@ class StreamRecorder implements Recorder {
 
   private report(error: unknown): void {
     const wrapped = error instanceof Error ? error : new Error(String(error));
+    this.lastError = wrapped.message;
     this.options.onError?.(wrapped);
   }
 
@@ -292,18 +325,17 @@ class StreamRecorder implements Recorder {
 
   /**
    * Stores the events of `entries`, then acknowledges and deletes them.
-   * When the batch fails, records entry by entry so that one bad entry
-   * stays pending (retried at take-over) without holding up the others.
+   * When the store refuses a batch, records entry by entry: an entry it
+   * refuses is reported and stays pending (tried again at take-over)
+   * without holding up the others.
    */
   private async record(entries: StreamEntry[]): Promise<void> {
     const events = this.decode(entries);
     try {
       await this.store.recordEvents(events);
     } catch (error) {
-      if (entries.length === 1) throw error;
-      for (const entry of entries) {
-        await this.record([entry]).catch((e) => this.report(e));
-      }
+      if (entries.length === 1) this.report(error);
+      else for (const entry of entries) await this.record([entry]);
       return;
     }
     const ids = entries.map(([id]) => id);

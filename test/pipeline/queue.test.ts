@@ -278,3 +278,30 @@ test('a start waits briefly to share one stream entry with its final', async () 
   assert.ok(Date.now() - lone >= 290);
   assert.equal(await redis.xlen(EVENTS_STREAM), 2);
 });
+
+test('drain reports results the store keeps refusing instead of waiting forever', async () => {
+  await redis.flushall();
+  const recorded: RecorderEvent[] = [];
+  const sink: EventSink = {
+    async recordEvents(events) {
+      if (events.some((e) => e.runId === 'poison')) throw new Error('bad row');
+      recorded.push(...events);
+    },
+  };
+  const recorder = await startRecorder(server.url, sink, { blockMs: 50 });
+  const writer = createEventWriter(redis);
+  const base = { generation: 0, token: 't', worker: 'w', at: 1 };
+  await writer.emit({ kind: 'start', runId: 'poison', ...base });
+  await writer.emit({ kind: 'start', runId: 'fine', ...base, token: 'u' });
+  await assert.rejects(
+    recorder.drain(),
+    /1 results in Redis could not be recorded: bad row/,
+  );
+  assert.deepEqual(
+    recorded.map((e) => e.runId),
+    ['fine'],
+  );
+  // The refused entry stays in Redis for a later try.
+  assert.equal(await redis.xlen(EVENTS_STREAM), 1);
+  await recorder.stop();
+});
