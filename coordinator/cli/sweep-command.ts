@@ -255,7 +255,7 @@ async function report(
   const human = [
     ...(detached ? [] : [renderFailureTable(cells), '']),
     summary,
-    ...nextSteps(sweep.name, result),
+    ...nextSteps(sweep.name, result, mode),
   ].join('\n');
 
   if (options.json) {
@@ -313,13 +313,20 @@ export function summaryLine(sweep: string, result: SessionResult): string {
   return parts.join(' · ');
 }
 
-function nextSteps(sweep: string, result: SessionResult): string[] {
+function nextSteps(
+  sweep: string,
+  result: SessionResult,
+  mode: SessionMode,
+): string[] {
   const { counts } = result;
   const open = counts.queued + counts.running;
   switch (result.outcome) {
     case 'interrupted':
       return [
         `interrupted: ${plural(open, 'run')} without a final result; ` +
+          (mode.kind === 'distributed'
+            ? 'workers go on and their results wait in Redis; '
+            : '') +
           `\`sweep resume ${sweep}\` continues`,
       ];
     case 'cancelled':
