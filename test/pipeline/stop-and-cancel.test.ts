@@ -156,7 +156,11 @@ test('a worker stops even when Redis is gone, within grace plus a few seconds', 
   assert.equal((await worker.exited).code, 0);
   // 200 ms of grace, then at most 5 s to hand back, then it gives up.
   assert.ok(Date.now() - stoppedAt < 8000, `took ${Date.now() - stoppedAt} ms`);
-  assert.equal(worker.count('could not hand 1 runs back'), 1, worker.lines.join('\n'));
+  assert.equal(
+    worker.count('could not hand 1 runs back'),
+    1,
+    worker.lines.join('\n'),
+  );
 });
 
 test('a worker without Redis refuses to start, saying why', async () => {
