@@ -60,7 +60,8 @@ function record(name: string, count: number, ms: number): Figure {
     const rate = Math.round(figure.perSecond).toLocaleString('en');
     const secs = (ms / 1000).toFixed(2);
     process.stdout.write(
-      `${name.padEnd(44)} ${String(count).padStart(7)} in ${secs.padStart(6)} s` +
+      `${name.padEnd(44)} ${String(count).padStart(7)} ` +
+        `in ${secs.padStart(6)} s` +
         ` = ${rate.padStart(7)} /s\n`,
     );
   }
@@ -143,7 +144,8 @@ async function bullmqFigures(
       (pid, i) => ((cpuSeconds(pid) - before[i]) / RUNS) * 1e3,
     );
     process.stdout.write(
-      `  CPU ms per job: worker ${w.toFixed(2)}, redis-server ${r.toFixed(2)}\n`,
+      `  CPU ms per job: worker ${w.toFixed(2)}, ` +
+        `redis-server ${r.toFixed(2)}\n`,
     );
   }
   await worker.close();
