@@ -15,6 +15,7 @@ import {
   queueCounts,
   type Recorder,
   startRecorder,
+  unfinishedOnly,
 } from './queue/index.ts';
 import type { Store } from './store/store.ts';
 import type { QueuedRun, SweepRow } from './store/types.ts';
@@ -232,6 +233,8 @@ function distributedSession(
     timeoutMs: sweep.timeoutMs,
     retries: sweep.retries,
   };
+  // A run whose job finished after the store was read is not added again.
+  const confirm = () => (recorder ? { confirm: unfinishedOnly(recorder) } : {});
 
   const onRecorded = (events: readonly RecorderEvent[]) => {
     poke();
@@ -250,7 +253,9 @@ function distributedSession(
       await recorder?.drain();
       const runs = await store.pendingRuns(sweep.sweepId);
       const enqueued =
-        runs.length > 0 ? await enqueueRuns(url, queueSweep, runs) : 0;
+        runs.length > 0
+          ? await enqueueRuns(url, queueSweep, runs, confirm())
+          : 0;
       notify({ kind: 'redis-back', url, enqueued });
     } catch (error) {
       if (tries <= 1) throw error;
@@ -283,7 +288,9 @@ function distributedSession(
     async execute(runs: QueuedRun[], detach = false) {
       const started = Date.now();
       const enqueued =
-        runs.length > 0 ? await enqueueRuns(url, queueSweep, runs) : 0;
+        runs.length > 0
+          ? await enqueueRuns(url, queueSweep, runs, confirm())
+          : 0;
       notify({ kind: 'enqueued', count: enqueued, of: runs.length });
       const counts = countWatcher(store, sweep.sweepId, (c) =>
         options.onCounts?.(c),

@@ -10,6 +10,7 @@ export {
   enqueueRuns,
   type QueueSweep,
   type RunToQueue,
+  unfinishedOnly,
 } from './enqueue.ts';
 export {
   type EventSink,

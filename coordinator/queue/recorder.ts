@@ -61,6 +61,11 @@ export interface Recorder {
   stop(): Promise<void>;
   /** Events recorded so far. */
   readonly recorded: number;
+  /**
+   * Whether this recorder has recorded a final event of `runId` in
+   * `generation` (or a later one), whether or not the store kept it.
+   */
+  hasFinal(runId: string, generation: number): boolean;
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -97,6 +102,8 @@ class StreamRecorder implements Recorder {
   private lastHousekeeping = 0;
   private writes: Promise<unknown> = Promise.resolve();
   private lastError: string | undefined;
+  /** Run id → latest generation with a final event recorded. */
+  private readonly finals = new Map<string, number>();
 
   constructor(
     redisUrl: string,
@@ -110,6 +117,20 @@ class StreamRecorder implements Recorder {
     this.watch(this.client);
     this.reader.on('error', () => {});
     this.queue.on('error', () => {});
+  }
+
+  hasFinal(runId: string, generation: number): boolean {
+    return (this.finals.get(runId) ?? -1) >= generation;
+  }
+
+  private noteFinals(events: readonly RecorderEvent[]): void {
+    for (const event of events) {
+      if (event.kind !== 'final') continue;
+      const seen = this.finals.get(event.runId) ?? -1;
+      if (event.generation > seen) {
+        this.finals.set(event.runId, event.generation);
+      }
+    }
   }
 
   async start(): Promise<void> {
@@ -345,6 +366,7 @@ class StreamRecorder implements Recorder {
       .xdel(EVENTS_STREAM, ...ids)
       .exec();
     this.recorded += events.length;
+    this.noteFinals(events);
     if (events.length > 0) this.options.onRecorded?.(events);
   }
 
@@ -374,6 +396,7 @@ class StreamRecorder implements Recorder {
     await this.store.recordEvents(events);
     await Promise.all(jobs.map((job) => job.remove()));
     this.recorded += events.length;
+    this.noteFinals(events);
     this.options.onRecorded?.(events);
     return jobs.length;
   }

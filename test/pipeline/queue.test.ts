@@ -14,6 +14,7 @@ import {
   enqueueRuns,
   queueCounts,
   startRecorder,
+  unfinishedOnly,
 } from '../../coordinator/queue/index.ts';
 import {
   CANCELLED_SET,
@@ -303,5 +304,53 @@ test('drain reports results the store keeps refusing instead of waiting forever'
   );
   // The refused entry stays in Redis for a later try.
   assert.equal(await redis.xlen(EVENTS_STREAM), 1);
+  await recorder.stop();
+});
+
+test('enqueue asks once which runs without a job still need one', async () => {
+  await redis.flushall();
+  const batch = runs(30, 'c');
+  await enqueueRuns(server.url, sweep, batch.slice(0, 10));
+  const asked: string[][] = [];
+  const added = await enqueueRuns(server.url, sweep, batch, {
+    chunkSize: 7,
+    // As if the last five had finished while the caller read the store.
+    confirm: async (missing) => {
+      asked.push(missing.map((r) => r.runId));
+      return missing.slice(0, -5);
+    },
+  });
+  assert.equal(asked.length, 1);
+  assert.deepEqual(
+    asked[0],
+    batch.slice(10).map((r) => r.runId),
+  );
+  assert.equal(added, 15);
+  assert.equal((await queueCounts(server.url)).waiting, 25);
+});
+
+test('unfinishedOnly leaves out runs whose final was recorded meanwhile', async () => {
+  await redis.flushall();
+  const sink = new MemorySink();
+  const recorder = await startRecorder(server.url, sink, { blockMs: 50 });
+  const [a, b, c] = runs(3, 'u');
+  const writer = createEventWriter(redis);
+  const final = (runId: string, generation: number): FinalEvent => ({
+    kind: 'final',
+    status: 'cancelled',
+    runId,
+    generation,
+    token: `${runId}-${generation}`,
+    worker: 'w',
+    at: 1,
+  });
+  // a finished in this generation; b only in an earlier one (retried).
+  await writer.emit(final(a.runId, 0));
+  await writer.emit(final(b.runId, 0));
+  const kept = await unfinishedOnly(recorder)([a, { ...b, generation: 1 }, c]);
+  assert.deepEqual(
+    kept.map((r) => r.runId),
+    [b.runId, c.runId],
+  );
   await recorder.stop();
 });

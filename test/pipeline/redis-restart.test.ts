@@ -58,6 +58,11 @@ test('Redis restarted empty mid-sweep: workers go on, the unrecorded runs are en
     await w.waitFor('Redis back');
   }
 
+  // The tries under way when Redis went away finish, and their results
+  // reach the new Redis: wait until both workers are idle.
+  await eventually('the tries under way to end', () =>
+    workers.every((w) => w.count(/ started \(try/) === w.count(/ after /)),
+  );
   // What `sweep resume` does: record what is in Redis, then enqueue the
   // runs the store has no final result for. The queue is empty now, so
   // each of them is added, and none that has a result.
