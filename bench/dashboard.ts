@@ -11,12 +11,17 @@
  * - `finished`: the sweep is done, nothing writes: answers come from the
  *   per-change cache.
  * - `recording`: a writer commits every 200 ms, as the recorder does while
- *   a sweep runs; the dashboard recomputes at most once per refresh (1 s).
- * - `uncached`: the dashboard re-reads the store's change counter on every
- *   request and a writer commits every 20 ms, so nearly every request
- *   recomputes the aggregate (concurrent ones still share it).
- * - `uncached, no index`: the same without the runs_sweep_settings index
+ *   a sweep runs; the dashboard recomputes in the background at most once
+ *   per refresh (1 s) and serves the previous answer meanwhile.
+ * - `no cache`: the dashboard computes every answer for every request
+ *   (`caching: false`): the aggregate in SQL each time.
+ * - `no cache, no index`: the same without the runs_sweep_settings index
  *   of migration 003, i.e. before the optimisations.
+ *
+ * - `floor`: a bare node:http server answering every request with a fixed
+ *   11 kB body, measured first: what this machine allows any Node server
+ *   right now (on a 2-core machine shared with other work, it is the
+ *   limit of the others).
  *
  * Requests mix the failure map API (default axes, other axes, filters) and
  * the failure map page. Options: `--runs N` (default 100000), `--clients N`
@@ -25,6 +30,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +49,8 @@ const { values: flags } = parseArgs({
     fresh: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     serve: { type: 'string' },
+    floor: { type: 'boolean', default: false },
+    'no-cache': { type: 'boolean', default: false },
     refresh: { type: 'string', default: '1000' },
   },
 });
@@ -61,8 +70,11 @@ const TARGETS = [
 
 interface Scenario {
   name: string;
+  /** The store, or `floor` for the bare server. */
   db: string;
   refreshMs: number;
+  /** Whether the dashboard caches its answers. */
+  caching: boolean;
   /** Interval of the simulated recorder's commits, ms; 0 for none. */
   writeEveryMs: number;
 }
@@ -145,10 +157,13 @@ function startWriter(file: string, ms: number): () => Promise<void> {
   if (ms === 0) return async () => {};
   const db = new sqlite3.Database(file);
   db.configure('busyTimeout', 5000);
-  // Rewrites a value unchanged: a commit (which is what invalidates the
-  // dashboard's answers) that changes no result.
+  // Moves one run's updated_at on by 1 ms, as recording a result does: a
+  // real change (SQLite skips rewriting an unchanged row, which would not
+  // count as a change), but none of the aggregates the dashboard shows.
   const timer = setInterval(() => {
-    db.run('UPDATE sweeps SET created_at = created_at WHERE sweep_id = 1');
+    db.run(
+      'UPDATE runs SET updated_at = updated_at + 1 WHERE sweep_id = 1 AND idx = 0',
+    );
   }, ms);
   return () =>
     new Promise((resolve) => {
@@ -171,6 +186,8 @@ function startServer(
       scenario.db,
       '--refresh',
       String(scenario.refreshMs),
+      ...(scenario.db === 'floor' ? ['--floor'] : []),
+      ...(scenario.caching ? [] : ['--no-cache']),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -185,19 +202,47 @@ function startServer(
   });
 }
 
+/** One GET on a kept-alive connection: status, Server-Timing, body read. */
+function get(
+  agent: Agent,
+  url: string,
+): Promise<{ status: number; appMs: number | null }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      const app = /dur=([\d.]+)/.exec(
+        String(res.headers['server-timing'] ?? ''),
+      );
+      res.resume();
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          appMs: app ? Number(app[1]) : null,
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/** Fires the load: `clients` loops, bounded by count and time. */
+/**
+ * Fires the load: `clients` loops on as many kept-alive connections (node's
+ * own HTTP client, lighter than fetch, so that the load generator takes
+ * less of the machine from the server), bounded by count and time.
+ */
 async function load(base: string, scenario: Scenario): Promise<Result> {
   const clients = Number(flags.clients);
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const total = Number(flags.requests);
   const deadline = performance.now() + Number(flags.seconds) * 1000;
   const first = performance.now();
-  const cold = await fetch(`${base}${TARGETS[0].slice(1)}`);
-  await cold.arrayBuffer();
+  await get(agent, `${base}${TARGETS[0].slice(1)}`);
   const firstMs = performance.now() - first;
   const latencies: number[] = [];
   const appTimes: number[] = [];
@@ -209,18 +254,21 @@ async function load(base: string, scenario: Scenario): Promise<Result> {
       const target = TARGETS[next++ % TARGETS.length];
       const t0 = performance.now();
       try {
-        const res = await fetch(`${base}${target.slice(1)}`);
-        await res.arrayBuffer();
-        if (res.status !== 200) errors++;
-        const app = /dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
-        if (app) appTimes.push(Number(app[1]));
-      } catch {
+        const res = await get(agent, `${base}${target.slice(1)}`);
+        if (res.status !== 200) {
+          errors++;
+          log(`${target}: HTTP ${res.status}`);
+        }
+        if (res.appMs !== null) appTimes.push(res.appMs);
+      } catch (error) {
         errors++;
+        log(`${target}: ${error}`);
       }
       latencies.push(performance.now() - t0);
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
+  agent.destroy();
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   appTimes.sort((a, b) => a - b);
@@ -254,12 +302,29 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   }
 }
 
+/** `--serve floor --floor`: the bare server of the `floor` scenario. */
+function serveFloor(): void {
+  const body = Buffer.alloc(11_000, 'x');
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    process.stdout.write(`http://127.0.0.1:${port}/\n`);
+  });
+  process.once('SIGTERM', () => process.exit(0));
+}
+
 /** `--serve FILE`: the dashboard alone in this process. */
 async function serve(file: string): Promise<void> {
+  if (flags.floor) return serveFloor();
   const dashboard = await startDashboard({
     dbPath: file,
     port: 0,
     refreshMs: Number(flags.refresh),
+    caching: !flags['no-cache'],
+    onError: (error) => process.stderr.write(`dashboard error: ${error}\n`),
   });
   process.stdout.write(`${dashboard.url}\n`);
   process.once(
@@ -272,20 +337,47 @@ async function main(): Promise<void> {
   if (flags.serve) return serve(flags.serve);
   const runs = Number(flags.runs);
   const file = await sweepFile(runs);
+  const noIndex = await withoutIndex(file);
   const scenarios: Scenario[] = [
-    { name: 'finished', db: file, refreshMs: 1000, writeEveryMs: 0 },
-    { name: 'recording', db: file, refreshMs: 1000, writeEveryMs: 200 },
-    { name: 'uncached', db: file, refreshMs: 0, writeEveryMs: 20 },
     {
-      name: 'uncached, no index',
-      db: await withoutIndex(file),
+      name: 'floor',
+      db: 'floor',
       refreshMs: 0,
-      writeEveryMs: 20,
+      caching: false,
+      writeEveryMs: 0,
+    },
+    {
+      name: 'finished',
+      db: file,
+      refreshMs: 1000,
+      caching: true,
+      writeEveryMs: 0,
+    },
+    {
+      name: 'recording',
+      db: file,
+      refreshMs: 1000,
+      caching: true,
+      writeEveryMs: 200,
+    },
+    {
+      name: 'no cache',
+      db: file,
+      refreshMs: 1000,
+      caching: false,
+      writeEveryMs: 0,
+    },
+    {
+      name: 'no cache, no index',
+      db: noIndex,
+      refreshMs: 1000,
+      caching: false,
+      writeEveryMs: 0,
     },
   ];
   const results: Result[] = [];
   for (const scenario of scenarios) results.push(await runScenario(scenario));
-  rmSync(scenarios[3].db, { force: true });
+  rmSync(noIndex, { force: true });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ runs, results }, null, 2)}\n`);
     return;
@@ -308,7 +400,7 @@ async function main(): Promise<void> {
         `${r.appP50.toFixed(1).padStart(9)} ${r.appP99.toFixed(1).padStart(8)}`,
     );
   }
-  const target = results[0].p99 < 200 ? 'met' : 'MISSED';
+  const target = results[1].p99 < 200 ? 'met' : 'MISSED';
   console.log(`\ntarget p99 < 200 ms (finished sweep): ${target}`);
   console.log(
     `machine load (1, 5, 15 min): ${loadavg()

@@ -23,21 +23,27 @@ export class VersionedCache<T> {
    * The cached answer for `key` at `version`, else `compute()` (stored only
    * if it succeeds, so an error is never served twice from the cache).
    *
-   * @param maxAgeMs after this long, the answer is recomputed in the
+   * @param fresh.maxAgeMs after this long, the answer is recomputed in the
    *   background while the old one is still served (default: never)
+   * @param fresh.staleMs when the version has changed, an answer computed
+   *   less than this long ago is still served while the new one is
+   *   computed in the background (default 0: wait for the new one)
    */
   get(
     key: string,
     version: string | number,
     compute: () => Promise<T>,
-    maxAgeMs = Number.POSITIVE_INFINITY,
+    fresh: { maxAgeMs?: number; staleMs?: number } = {},
   ): Promise<T> {
     const hit = this.entries.get(key);
-    if (hit && hit.version === version) {
+    const age = hit ? performance.now() - hit.at : Number.POSITIVE_INFINITY;
+    if (hit && (hit.version === version || age < (fresh.staleMs ?? 0))) {
       this.entries.delete(key);
       this.entries.set(key, hit);
-      if (performance.now() - hit.at > maxAgeMs)
-        this.refresh(key, hit, compute);
+      const old = hit.version !== version;
+      if (old || age > (fresh.maxAgeMs ?? Number.POSITIVE_INFINITY)) {
+        this.refresh(key, hit, version, compute);
+      }
       return hit.value;
     }
     const value = compute();
@@ -49,18 +55,19 @@ export class VersionedCache<T> {
     return value;
   }
 
-  private refresh(key: string, entry: Entry<T>, compute: () => Promise<T>) {
+  private refresh(
+    key: string,
+    entry: Entry<T>,
+    version: string | number,
+    compute: () => Promise<T>,
+  ) {
     if (entry.refreshing) return;
     const next = compute();
     entry.refreshing = next;
     next.then(
       () => {
         if (this.entries.get(key) !== entry) return;
-        this.entries.set(key, {
-          version: entry.version,
-          value: next,
-          at: performance.now(),
-        });
+        this.entries.set(key, { version, value: next, at: performance.now() });
       },
       () => {
         entry.refreshing = undefined;

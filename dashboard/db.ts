@@ -18,13 +18,14 @@ export async function openReadOnlyConnection(
 
 /**
  * A number that changes whenever another connection (the recorder) has
- * committed: SQLite's `PRAGMA data_version`, re-read at most once per
- * `ttlMs` and shared by concurrent callers. Answers keyed on it are at most
- * `ttlMs` stale.
+ * committed: SQLite's `PRAGMA data_version`. Once known, it is served
+ * without waiting and re-read in the background at most once per `ttlMs`,
+ * so answers keyed on it lag the store by about `ttlMs` and no request
+ * ever waits for the check.
  */
 export class StoreVersion {
   private at = Number.NEGATIVE_INFINITY;
-  private value = 0;
+  private value: number | undefined;
   private reading: Promise<number> | undefined;
 
   /** @param ttlMs how long a reading is trusted, ms */
@@ -33,15 +34,18 @@ export class StoreVersion {
     private readonly ttlMs: number,
   ) {}
 
-  /** The current version. */
+  /** The current version (waits only for the very first reading). */
   get(): Promise<number> {
-    if (performance.now() - this.at < this.ttlMs) {
-      return Promise.resolve(this.value);
+    if (performance.now() - this.at >= this.ttlMs && !this.reading) {
+      this.reading = this.read().finally(() => {
+        this.reading = undefined;
+      });
+      // A failed check is tried again on the next call; callers waiting
+      // for the first reading still see the error.
+      this.reading.catch(() => undefined);
     }
-    this.reading ??= this.read().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
+    if (this.value === undefined) return this.reading as Promise<number>;
+    return Promise.resolve(this.value);
   }
 
   private async read(): Promise<number> {

@@ -41,6 +41,11 @@ export interface DashboardOptions {
   /** Most staleness of what pages show, and the live poll interval, ms
    * (default 1000). */
   refreshMs?: number;
+  /**
+   * Whether answers are cached per store change (default true); false
+   * recomputes everything for every request, only to measure the caches.
+   */
+  caching?: boolean;
   /** Interval between polls of Redis, ms (default 2000). */
   queuePollMs?: number;
   /** Limits of the SQL console. */
@@ -112,7 +117,11 @@ export async function startDashboard(
         '(`sweep run SPEC`) or point --db at its file',
     );
   }
-  const view = await StoreView.open(options.dbPath, refreshMs);
+  const view = await StoreView.open(
+    options.dbPath,
+    refreshMs,
+    options.caching ?? true,
+  );
   const queue = new QueueWatch(
     options.redisUrl,
     options.queuePollMs ?? 2000,

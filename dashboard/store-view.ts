@@ -47,6 +47,7 @@ export class StoreView {
     /** Aggregates over whole sweeps. */
     private readonly heavy: Connection,
     private readonly changes: StoreVersion,
+    private readonly caching: boolean,
   ) {}
 
   /**
@@ -54,14 +55,21 @@ export class StoreView {
    *
    * @param refreshMs how stale an answer may be, ms: the change counter is
    *   read at most this often
+   * @param caching false computes every answer afresh for every request
+   *   (only to measure what the caches save)
    */
-  static async open(dbPath: string, refreshMs: number): Promise<StoreView> {
+  static async open(
+    dbPath: string,
+    refreshMs: number,
+    caching = true,
+  ): Promise<StoreView> {
     const light = await openReadOnlyConnection(dbPath);
     const heavy = await openReadOnlyConnection(dbPath).catch(async (e) => {
       await light.close();
       throw e;
     });
-    return new StoreView(light, heavy, new StoreVersion(light, refreshMs));
+    const changes = new StoreVersion(light, refreshMs);
+    return new StoreView(light, heavy, changes, caching);
   }
 
   /** The store's change counter (see `StoreVersion`). */
@@ -72,10 +80,11 @@ export class StoreView {
   private async cached<T>(
     key: string,
     compute: () => Promise<T>,
-    maxAgeMs?: number,
+    fresh?: { maxAgeMs?: number; staleMs?: number },
   ): Promise<T> {
+    if (!this.caching) return compute();
     const version = await this.changes.get();
-    return this.cache.get(key, version, compute, maxAgeMs) as Promise<T>;
+    return this.cache.get(key, version, compute, fresh) as Promise<T>;
   }
 
   /** Every sweep with its progress, newest first. */
@@ -84,13 +93,19 @@ export class StoreView {
   }
 
   /**
-   * A whole answer computed once per store change; concurrent callers
-   * with the same key share one computation. Answers older than 5 s are
-   * recomputed in the background (throughput and ETA change with time
-   * alone) while the previous one is still served.
+   * A whole answer (a page's data) computed once per store change;
+   * concurrent callers with the same key share one computation. While a
+   * sweep is being recorded the store changes every second or so: an
+   * answer less than 5 s old is then still served while the new one is
+   * computed in the background, so viewers never wait for a recount and
+   * see the store at most a few seconds late. Answers older than 5 s are
+   * refreshed the same way (throughput and ETA change with time alone).
    */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    return this.cached(key, compute, PROGRESS_TICK_MS);
+    return this.cached(key, compute, {
+      maxAgeMs: PROGRESS_TICK_MS,
+      staleMs: PROGRESS_TICK_MS,
+    });
   }
 
   /**

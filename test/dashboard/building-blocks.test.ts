@@ -121,17 +121,29 @@ describe('versioned cache', () => {
 
   test('an old answer is served while a fresh one is computed', async () => {
     const cache = new VersionedCache<string>();
-    assert.equal(await cache.get('k', 1, async () => 'old', 0), 'old');
+    const now = { maxAgeMs: 0 };
+    assert.equal(await cache.get('k', 1, async () => 'old', now), 'old');
     let release = () => {};
     const slow = new Promise<string>((resolve) => {
       release = () => resolve('new');
     });
     await new Promise((r) => setTimeout(r, 2));
-    assert.equal(await cache.get('k', 1, () => slow, 0), 'old');
+    assert.equal(await cache.get('k', 1, () => slow, now), 'old');
     release();
     await slow;
     await new Promise((r) => setImmediate(r));
-    assert.equal(await cache.get('k', 1, async () => 'newer', 1e9), 'new');
+    assert.equal(await cache.get('k', 1, async () => 'newer'), 'new');
+  });
+
+  test('after a change, a recent answer is served while the new one is computed', async () => {
+    const cache = new VersionedCache<string>();
+    const recent = { staleMs: 60_000 };
+    assert.equal(await cache.get('k', 1, async () => 'v1', recent), 'v1');
+    assert.equal(await cache.get('k', 2, async () => 'v2', recent), 'v1');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(await cache.get('k', 2, async () => 'v2 again'), 'v2');
+    // Without staleMs a change is always waited for.
+    assert.equal(await cache.get('k', 3, async () => 'v3'), 'v3');
   });
 
   test('it keeps at most its capacity, dropping the least recently used', async () => {
