@@ -112,8 +112,9 @@ function armTimeLimit(
  * - when the task throws or its thread dies: `retry` with the error unless
  *   `ctx.finalAttempt`, else `final crashed` with the error.
  *
- * Resolves once the last event's `emit` has resolved. Rejects only if
- * `emit` rejects.
+ * Events are emitted in that order, each without waiting for the one
+ * before to be confirmed. Resolves once every `emit` has resolved; rejects
+ * only if one rejects.
  */
 export async function executeAttempt(
   pool: TrainPool,
@@ -127,19 +128,21 @@ export async function executeAttempt(
     token: ctx.token,
     worker: ctx.worker,
   };
-  // The start event need not be confirmed before training begins; emitters
-  // keep order, and it is awaited before the try's last event.
+  // Neither event waits for the one before to be confirmed: emitters keep
+  // order, and an emitter may send a short try's two events together.
   const announced = Promise.resolve(
     emit({ kind: 'start', ...base, at: now() }),
   );
   announced.catch(() => {});
 
   const ending = await train(pool, job, ctx.signal);
-  await announced;
-
   const last = lastEvent(ending, ctx.finalAttempt, job.threshold);
-  if (!last) return 'abandoned';
-  await emit({ ...base, at: now(), ...last } as RecorderEvent);
+  if (!last) {
+    await announced;
+    return 'abandoned';
+  }
+  const ended = emit({ ...base, at: now(), ...last } as RecorderEvent);
+  await Promise.all([announced, ended]);
   return last.kind === 'retry' ? 'retry' : 'final';
 }
 
