@@ -16,7 +16,7 @@ import { stringifyJson } from '../coordinator/cli/json-numbers.ts';
 import { InputError } from '../coordinator/input-error.ts';
 import { authenticate } from './auth.ts';
 import { AuthError, type ErrorBody, ParamError } from './errors.ts';
-import type { Html } from './html.ts';
+import { Html } from './html.ts';
 import type { LiveHub } from './live.ts';
 import { consolePage } from './pages/console-page.ts';
 import { errorPage } from './pages/error-page.ts';
@@ -72,73 +72,89 @@ export const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
+const SECURITY_HEADERS: [string, string][] = [
+  ['Content-Security-Policy', CSP],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+  ['Cache-Control', 'no-store'],
+];
+
+/**
+ * Security headers on every answer, and the arrival time for the
+ * Server-Timing header.
+ */
 function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-  res.set({
-    'Content-Security-Policy': CSP,
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
-    'Cache-Control': 'no-store',
-  });
-  next();
-}
-
-/** Marks when a request arrived, for the Server-Timing header. */
-function startClock(_req: Request, res: Response, next: NextFunction) {
   res.locals.started = performance.now();
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   next();
 }
 
-/** `Server-Timing: app;dur=MS`: time spent answering, queueing excluded. */
-function timing(res: Response): void {
+/**
+ * Sends a finished body with `Server-Timing: app;dur=MS` (time spent
+ * answering, queueing excluded).
+ */
+function sendBody(
+  res: Response,
+  status: number,
+  type: string,
+  body: Buffer,
+): void {
   const started = res.locals.started as number | undefined;
-  if (started === undefined) return;
-  const ms = (performance.now() - started).toFixed(1);
-  res.set('Server-Timing', `app;dur=${ms}`);
+  if (started !== undefined) {
+    const ms = (performance.now() - started).toFixed(1);
+    res.setHeader('Server-Timing', `app;dur=${ms}`);
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }
 
 /**
  * Serialised answers, by answer object: answers are shared from the
  * store view's cache, so a popular one is serialised once, not per request.
  */
-const jsonTexts = new WeakMap<object, string>();
+const jsonBodies = new WeakMap<object, Buffer>();
 
-function jsonText(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return stringifyJson(value);
-  let text = jsonTexts.get(value);
-  if (text === undefined) {
-    text = stringifyJson(value);
-    jsonTexts.set(value, text);
+function jsonBody(value: unknown): Buffer {
+  if (typeof value !== 'object' || value === null) {
+    return Buffer.from(stringifyJson(value));
   }
-  return text;
+  let body = jsonBodies.get(value);
+  if (body === undefined) {
+    body = Buffer.from(stringifyJson(value));
+    jsonBodies.set(value, body);
+  }
+  return body;
 }
 
 /** Rendered pages, by the answer and queue state they show. */
-const pageTexts = new WeakMap<object, { queue: unknown; page: Html }>();
+const pageBodies = new WeakMap<object, { queue: unknown; body: Buffer }>();
 
 /** `render()` once per shared answer and queue state. */
-function cachedPage(data: object, ctx: PageContext, render: () => Html): Html {
-  const hit = pageTexts.get(data);
-  if (hit && hit.queue === ctx.queue) return hit.page;
-  const page = render();
-  pageTexts.set(data, { queue: ctx.queue, page });
-  return page;
+function cachedPage(
+  data: object,
+  ctx: PageContext,
+  render: () => Html,
+): Buffer {
+  const hit = pageBodies.get(data);
+  if (hit && hit.queue === ctx.queue) return hit.body;
+  const body = Buffer.from(render().text);
+  pageBodies.set(data, { queue: ctx.queue, body });
+  return body;
 }
 
 function sendJson(res: Response, value: unknown, status = 200): void {
-  timing(res);
-  res
-    .status(status)
-    .type('application/json; charset=utf-8')
-    .send(jsonText(value));
+  sendBody(res, status, 'application/json; charset=utf-8', jsonBody(value));
 }
 
-function sendHtml(res: Response, page: Html, status = 200): void {
-  timing(res);
-  res.status(status).type('text/html; charset=utf-8').send(page.text);
+function sendHtml(res: Response, page: Html | Buffer, status = 200): void {
+  const body = page instanceof Html ? Buffer.from(page.text) : page;
+  sendBody(res, status, 'text/html; charset=utf-8', body);
 }
 
 /** Builds the app; the caller listens and closes. */
@@ -147,7 +163,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('etag', false);
-  app.use(startClock);
   app.use(securityHeaders);
   app.use(authenticate(deps.token));
 
