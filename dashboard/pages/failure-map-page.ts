@@ -152,11 +152,17 @@ function heatmap(data: FailureMapPayload): Html {
       other than cancelled). Click a cell for its runs.
     </caption>
     <thead>
-      <tr><th scope="col" class="corner">${map.y.axis} \\ ${map.x.axis}</th>${header}<th scope="col">all</th></tr>
+      <tr>
+        <th scope="col" class="corner">${map.y.axis} \\ ${map.x.axis}</th>
+        ${header}<th scope="col">all</th>
+      </tr>
     </thead>
     <tbody>${rows}</tbody>
     <tfoot>
-      <tr><th scope="row">all</th>${footer}${totalCell(map.total, runsHref(sweep.name, data.filters))}</tr>
+      <tr>
+        <th scope="row">all</th>${footer}
+        ${totalCell(map.total, runsHref(sweep.name, data.filters))}
+      </tr>
     </tfoot>
   </table>
   </div>
@@ -200,7 +206,9 @@ function facet(
   if (values.length > CHECKBOX_LIMIT) {
     const options = values.map(
       (v) =>
-        html`<option value="${formatSetting(v)}" ${chosen?.includes(v) ? html`selected` : ''}>${formatSetting(v)}</option>`,
+        html`<option value="${formatSetting(v)}"
+          ${chosen?.includes(v) ? html`selected` : ''}
+          >${formatSetting(v)}</option>`,
     );
     return html`<fieldset class="facet"><legend>${axis}</legend>
       <select name="${param}" class="auto-submit" aria-label="${axis}">
@@ -225,7 +233,14 @@ function controls(data: FailureMapPayload): Html {
       ${axisSelect('y', 'Rows', map.y.axis, data.axes)}
       ${axisSelect('x', 'Columns', map.x.axis, data.axes)}
     </div>
-    ${facets.length > 0 ? html`<div class="facets"><span class="facets-title">Only runs with (none ticked = all):</span>${facets}</div>` : ''}
+    ${
+      facets.length > 0
+        ? html`<div class="facets">
+            <span class="facets-title">Only runs with (none ticked = all):</span>
+            ${facets}
+          </div>`
+        : ''
+    }
     <div class="buttons">
       <button type="submit">Apply</button>
       <a href="/sweeps/${encodeURIComponent(data.sweep.name)}">Reset</a>
@@ -235,7 +250,9 @@ function controls(data: FailureMapPayload): Html {
 
 function summaryBar(rate: number | null): Html {
   const width = rate === null ? 0 : Math.round(rate * 80);
-  return html`<svg class="bar" width="80" height="10" viewBox="0 0 80 10" aria-hidden="true"><rect class="bar-bg" width="80" height="10"></rect><rect class="bar-fg" width="${width}" height="10"></rect></svg>`;
+  return html`<svg class="bar" width="80" height="10" viewBox="0 0 80 10"
+    aria-hidden="true"><rect class="bar-bg" width="80" height="10"></rect
+    ><rect class="bar-fg" width="${width}" height="10"></rect></svg>`;
 }
 
 function summary(data: FailureMapPayload): Html {
@@ -243,7 +260,10 @@ function summary(data: FailureMapPayload): Html {
   const blocks = data.summary.map((s: AxisSummary) => {
     const rows = s.values.map(
       (v) => html`<tr>
-        <th scope="row" class="cell"><a href="${runsHref(data.sweep.name, { ...data.filters, [s.axis]: [v.value] })}">${formatSetting(v.value)}</a></th>
+        <th scope="row" class="cell"><a href="${runsHref(data.sweep.name, {
+          ...data.filters,
+          [s.axis]: [v.value],
+        })}">${formatSetting(v.value)}</a></th>
         <td class="num cell">${formatPercent(v.failureRate)}</td>
         <td class="cell">${summaryBar(v.failureRate)}</td>
         <td class="num cell">${formatCount(v.failed)} / ${formatCount(v.finals)}</td>
@@ -254,7 +274,12 @@ function summary(data: FailureMapPayload): Html {
     return html`<section class="axis">
       <h3>${s.axis} <span class="spread">spread ${spread}</span></h3>
       <table class="axis-table">
-        <thead><tr><th scope="col" class="cell">value</th><th scope="col" class="cell">failed</th><th scope="col" class="cell"><span class="sr-only">bar</span></th><th scope="col" class="cell">runs</th></tr></thead>
+        <thead><tr>
+          <th scope="col" class="cell">value</th>
+          <th scope="col" class="cell">failed</th>
+          <th scope="col" class="cell"><span class="sr-only">bar</span></th>
+          <th scope="col" class="cell">runs</th>
+        </tr></thead>
         <tbody>${rows}</tbody>
       </table>
     </section>`;
@@ -274,7 +299,9 @@ function sweepLine(s: SweepProgress): Html {
     ${formatCount(s.failed)} failed · threshold rel_l2 ≤ ${formatSetting(s.threshold)}
     · started ${formatTime(s.startedAt)}
     · <a href="${runsHref(s.name, {})}">all runs</a>
-    · <a href="/console${queryString({ sql: `SELECT * FROM results WHERE sweep = '${s.name}' LIMIT 100` })}">query in SQL</a>
+    · <a href="/console${queryString({
+      sql: `SELECT * FROM results WHERE sweep = '${s.name}' LIMIT 100`,
+    })}">query in SQL</a>
   </p>`;
 }
 

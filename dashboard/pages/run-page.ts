@@ -46,7 +46,10 @@ export function verdictText(run: RunDetail): string {
     case 'inaccurate':
       return `Trained to the end but missed the threshold: rel_l2 = ${rel} > ${threshold}.`;
     case 'diverged':
-      return `Diverged at step ${formatMetric(m?.diverged_step ?? null)}: the loss or the parameters became NaN or Infinity.`;
+      return (
+        `Diverged at step ${formatMetric(m?.diverged_step ?? null)}: ` +
+        'the loss or the parameters became NaN or Infinity.'
+      );
     case 'crashed':
       return `Crashed on every attempt: ${run.error ?? 'no error recorded'}.`;
     case 'timeout':
@@ -134,9 +137,12 @@ function attemptsTable(run: RunDetail): Html {
 
 function charts(): Html {
   return html`<div class="charts">
-    <figure><figcaption>Loss over steps</figcaption><div class="chart" id="chart-loss"></div></figure>
-    <figure><figcaption>u and u* over [0, 1]</figcaption><div class="chart" id="chart-u"></div></figure>
-    <figure><figcaption>Pointwise error |u − u*| (log scale)</figcaption><div class="chart" id="chart-err"></div></figure>
+    <figure><figcaption>Loss over steps</figcaption>
+      <div class="chart" id="chart-loss"></div></figure>
+    <figure><figcaption>u and u* over [0, 1]</figcaption>
+      <div class="chart" id="chart-u"></div></figure>
+    <figure><figcaption>Pointwise error |u − u*| (log scale)</figcaption>
+      <div class="chart" id="chart-err"></div></figure>
   </div>
   <noscript><p>The charts need JavaScript.</p></noscript>`;
 }
@@ -147,7 +153,8 @@ function neighbourLinks(data: RunPayload): Html {
   for (const n of data.neighbours) {
     const links = byAxis.get(n.axis) ?? [];
     links.push(
-      html`<a href="/compare${queryString({ a: data.run.runId, b: n.runId })}">${n.axis} = ${formatSetting(n.value)}</a>
+      html`<a href="/compare${queryString({ a: data.run.runId, b: n.runId })}"
+          >${n.axis} = ${formatSetting(n.value)}</a>
         <span class="badge status-${n.status}">${n.status}</span>`,
     );
     byAxis.set(n.axis, links);

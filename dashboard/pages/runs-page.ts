@@ -10,7 +10,7 @@ import {
   formatMetric,
   formatSetting,
 } from '../format.ts';
-import { type Html, html, queryString } from '../html.ts';
+import { type Html, html } from '../html.ts';
 import type { RunListPayload } from '../payloads.ts';
 import { SORT_FIELDS } from '../run-list.ts';
 import { runsHref } from './failure-map-page.ts';
@@ -52,7 +52,8 @@ function statusLinks(data: RunListPayload): Html {
   const links = choices.map(([value, label]) => {
     const active =
       value === current || (value === 'failed' && current === failedSet);
-    return html`<a class="pill${active ? ' active' : ''}" href="${listHref(data, { status: value, offset: '' })}"
+    const href = listHref(data, { status: value, offset: '' });
+    return html`<a class="pill${active ? ' active' : ''}" href="${href}"
       ${active ? html`aria-current="true"` : ''}>${label}</a>`;
   });
   return html`<nav class="pills" aria-label="Filter by state">${links}</nav>`;
@@ -61,7 +62,8 @@ function statusLinks(data: RunListPayload): Html {
 function sortForm(data: RunListPayload): Html {
   const options = SORT_FIELDS.map(
     (f) =>
-      html`<option value="${f}" ${f === data.sort ? html`selected` : ''}>${f === 'idx' ? 'grid order' : f}</option>`,
+      html`<option value="${f}" ${f === data.sort ? html`selected` : ''}
+        >${f === 'idx' ? 'grid order' : f}</option>`,
   );
   const hidden = Object.entries(data.filters).map(
     ([name, values]) =>
@@ -69,7 +71,12 @@ function sortForm(data: RunListPayload): Html {
   );
   return html`<form class="sort" method="get">
     ${hidden}
-    ${data.statuses.length > 0 ? html`<input type="hidden" name="status" value="${data.statuses.join(',')}" />` : ''}
+    ${
+      data.statuses.length > 0
+        ? html`<input type="hidden" name="status"
+            value="${data.statuses.join(',')}" />`
+        : ''
+    }
     <label>Sort by <select name="sort" class="auto-submit">${options}</select></label>
     <label>Order <select name="order" class="auto-submit">
       <option value="asc" ${data.order === 'asc' ? html`selected` : ''}>ascending</option>
@@ -85,7 +92,8 @@ function runRow(data: RunListPayload, run: RunListPayload['runs'][number]) {
       ? `${run.error.slice(0, ERROR_PREVIEW)}…`
       : run.error;
   return html`<tr>
-    <td><input type="checkbox" class="pick" value="${run.runId}" aria-label="pick run ${run.runId} to compare" /></td>
+    <td><input type="checkbox" class="pick" value="${run.runId}"
+      aria-label="pick run ${run.runId} to compare" /></td>
     <td class="num">${run.idx}</td>
     <td><a class="mono" href="/runs/${run.runId}">${run.runId}</a></td>
     <td><span class="badge status-${run.status}">${run.status}</span></td>
@@ -102,8 +110,10 @@ function pager(data: RunListPayload): Html {
   const from = data.runs.length === 0 ? 0 : data.offset + 1;
   const shown =
     data.after === null
-      ? `${formatCount(from)}–${formatCount(data.offset + data.runs.length)} of ${formatCount(data.total)}`
-      : `${formatCount(data.runs.length)} runs after #${data.after} (of ${formatCount(data.total)})`;
+      ? `${formatCount(from)}–${formatCount(data.offset + data.runs.length)}` +
+        ` of ${formatCount(data.total)}`
+      : `${formatCount(data.runs.length)} runs after #${data.after}` +
+        ` (of ${formatCount(data.total)})`;
   const links: Html[] = [];
   if (data.offset > 0 || data.after !== null) {
     links.push(html`<a href="${listHref(data, {})}">« first page</a>`);
@@ -143,9 +153,12 @@ export function runsPage(ctx: PageContext, data: RunListPayload): Html {
           </tr></thead>
           <tbody>${data.runs.map((r) => runRow(data, r))}</tbody>
         </table>
-        <p class="compare-hint">Tick two runs to <button type="submit" id="compare-button" disabled>compare them side by side</button></p>
+        <p class="compare-hint">Tick two runs to
+          <button type="submit" id="compare-button" disabled
+            >compare them side by side</button></p>
         </form>`;
-  const body = html`<p class="sweep-line">Runs of <a href="/sweeps/${encodeURIComponent(name)}${queryString({})}">${name}</a> where
+  const map = `/sweeps/${encodeURIComponent(name)}`;
+  const body = html`<p class="sweep-line">Runs of <a href="${map}">${name}</a> where
       <strong>${describeFilters(data)}</strong>: ${formatCount(data.total)} runs.</p>
     ${statusLinks(data)}
     ${sortForm(data)}

@@ -78,7 +78,8 @@ async function serve(cmd: Command): Promise<void> {
       log(
         status.reachable
           ? `dashboard: Redis reachable at ${status.url}`
-          : `dashboard: Redis unreachable at ${status.url} (${status.error}); serving the store only`,
+          : `dashboard: Redis unreachable at ${status.url} ` +
+              `(${status.error}); serving the store only`,
       );
     },
   });
