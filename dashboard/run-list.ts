@@ -91,7 +91,12 @@ function orderSql(query: RunListQuery): string {
   return `m.${query.sort} IS NULL, m.${query.sort} ${dir}, r.idx`;
 }
 
-/** One page of runs of `sweepId` matching `query`. */
+/**
+ * One page of runs of `sweepId` matching `query`. The page is chosen first
+ * (reading metrics only when sorting by one), then only its rows are
+ * joined with their metrics and attempt counts, so skipping 100,000 rows
+ * with an offset reads no more than it must.
+ */
 export async function selectRunPage(
   db: Connection,
   sweepId: number,
@@ -104,14 +109,21 @@ export async function selectRunPage(
     sql += query.order === 'desc' ? ' AND r.idx < ?' : ' AND r.idx > ?';
     params.push(query.after);
   }
+  const byMetric = query.sort !== 'idx';
   const rows = await db.all<Record<string, SettingValue | null>>(
-    `SELECT r.run_id, r.idx, r.status, ${SETTINGS.map((s) => `r.${s}`).join(', ')},
+    `WITH page AS (
+       SELECT r.rowid AS id FROM runs r
+       ${byMetric ? 'LEFT JOIN metrics m ON m.run_id = r.run_id' : ''}
+       WHERE r.sweep_id = ?${sql}
+       ORDER BY ${orderSql(query)} LIMIT ? OFFSET ?)
+     SELECT r.run_id, r.idx, r.status,
+       ${SETTINGS.map((s) => `r.${s}`).join(', ')},
        m.rel_l2, m.rel_h1, m.energy_gap, m.final_loss, m.wall_ms,
        m.steps_done, m.diverged_step, m.nan_metrics, m.error,
        (SELECT count(*) FROM attempts a WHERE a.run_id = r.run_id) AS attempts
-     FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id
-     WHERE r.sweep_id = ?${sql}
-     ORDER BY ${orderSql(query)} LIMIT ? OFFSET ?`,
+     FROM page JOIN runs r ON r.rowid = page.id
+     LEFT JOIN metrics m ON m.run_id = r.run_id
+     ORDER BY ${orderSql(query)}`,
     [...params, query.limit, query.offset],
   );
   return rows.map(toItem);
