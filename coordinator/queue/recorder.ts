@@ -146,6 +146,9 @@ class StreamRecorder implements Recorder {
       let stuck = 0;
       let before = Number.POSITIVE_INFINITY;
       for (;;) {
+        // Redis may have come back empty since the loop last read: the
+        // group must exist before anything is claimed from it.
+        await this.ensureGroup();
         await this.claim(0);
         await this.readAll();
         const pending = await this.pendingCount();
