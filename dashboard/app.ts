@@ -281,6 +281,8 @@ function mountConsoleApi(app: express.Express, deps: AppDeps): void {
       q(req).sql,
       sqlConsole.limits.csvMaxRows,
     );
+    // A CSV has no place to say it was cut short: a header does.
+    if (result.truncated) res.setHeader('X-Rows-Truncated', 'true');
     res
       .status(200)
       .type('text/csv; charset=utf-8')

@@ -4,7 +4,7 @@
  * payload that `/api/...` sends and the page renders.
  */
 import { RUN_STATUSES, type RunStatus } from '../workers/result.ts';
-import { listText, ParamError } from './errors.ts';
+import { ParamError } from './errors.ts';
 import {
   type AxisSummary,
   buildMap,
@@ -410,9 +410,4 @@ export async function sweepsPayload(
 ): Promise<SweepsPayload> {
   checkParamNames(query, COMMON);
   return { sweeps: await view.sweeps() };
-}
-
-/** A sentence naming up to 10 values, for messages. */
-export function valuesText(values: readonly SettingValue[]): string {
-  return listText(values.map(String), 10);
 }

@@ -328,6 +328,25 @@ describe('dashboard API', () => {
     ]);
   });
 
+  test('a CSV cut at its row limit says so in a header', async () => {
+    const sql = 'SELECT run_id FROM runs';
+    const full = await h.fetch(`/api/query.csv?sql=${encodeURIComponent(sql)}`);
+    assert.equal(full.headers.get('x-rows-truncated'), null);
+    assert.equal(full.text.trimEnd().split('\r\n').length, 1 + 1500);
+    const page = (
+      await h.fetch(`/api/query?sql=${encodeURIComponent(sql)}`)
+    ).json() as Json;
+    const long =
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n ' +
+      'WHERE i < 100001) SELECT i FROM n';
+    const cut = await h.fetch(`/api/query.csv?sql=${encodeURIComponent(long)}`);
+    assert.equal(cut.headers.get('x-rows-truncated'), 'true');
+    assert.equal(cut.text.trimEnd().split('\r\n').length, 1 + 100_000);
+    // The JSON answer stops at the page limit (1,000 rows) and says so.
+    assert.equal((page.rows as unknown[]).length, 1000);
+    assert.equal(page.truncated, true);
+  });
+
   test('the console keeps NaN apart from Infinity and NULL', async () => {
     const sql =
       "SELECT final_loss, rel_l2, nan_metrics FROM results WHERE status = 'diverged' LIMIT 1";
