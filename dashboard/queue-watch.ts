@@ -82,9 +82,25 @@ export class QueueWatch {
     this.client.on('error', (error: Error) => {
       this.lastError = error.message;
     });
+    await this.firstContact(this.client);
     await this.poll();
     this.timer = setInterval(() => void this.poll(), this.pollMs);
     this.timer.unref();
+  }
+
+  /** Waits until the client is connected or has failed once. */
+  private firstContact(client: Redis): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        client.off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(500, this.pollMs));
+      client.once('ready', done);
+      client.once('error', done);
+    });
   }
 
   private async poll(): Promise<void> {
@@ -114,7 +130,7 @@ export class QueueWatch {
         url,
         reachable: false,
         error: error instanceof Error ? error.message : String(error),
-        since: wasDown ? previous.since : Date.now(),
+        since: (wasDown ? previous.since : null) ?? Date.now(),
         counts: previous.mode === 'redis' ? previous.counts : null,
         checkedAt: Date.now(),
       });
