@@ -32,7 +32,7 @@ test('coordinator killed mid-sweep: resume runs only what has no result, twice i
   const dir = specDir(smallSpec('coordinator-kill', total));
   t.after(() => dir.close());
   const db = ['--redis', server.url, '--db', dir.dbPath];
-  const worker = spawnWorker(server.url, { faults: 'sleep:300@*' });
+  const worker = spawnWorker(server.url, { faults: 'sleep:300@*', owner: t });
   await worker.waitFor('joined');
 
   const coordinator = spawnSweep(['run', dir.specPath, ...db]);
@@ -97,7 +97,7 @@ test('two coordinators start the same spec at once: each run exists once', async
   const dir = specDir(smallSpec('two-coordinators', total));
   t.after(() => dir.close());
   const db = ['--redis', server.url, '--db', dir.dbPath];
-  const worker = spawnWorker(server.url, { threads: 2 });
+  const worker = spawnWorker(server.url, { threads: 2, owner: t });
   await worker.waitFor('joined');
 
   const [a, b] = await Promise.all([

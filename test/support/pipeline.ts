@@ -82,6 +82,8 @@ export interface WorkerSpawnOptions {
   threadHeapMb?: number;
   /** Prefix for echoing the worker's output (debugging). */
   echo?: string;
+  /** The test that owns it: the worker is killed when that test ends. */
+  owner?: { after(fn: () => Promise<unknown>): void };
 }
 
 /** Starts `sweep worker` on `redisUrl`; wait for its "joined" line. */
@@ -100,7 +102,9 @@ export function spawnWorker(
   }
   const spawnOptions: SpawnOptions = { echo: options.echo };
   if (options.faults) spawnOptions.env = { [FAULTS_ENV]: options.faults };
-  return spawnSweep(args, spawnOptions);
+  const worker = spawnSweep(args, spawnOptions);
+  options.owner?.after(() => worker.kill());
+  return worker;
 }
 
 /** Polls `check` every 50 ms until true; rejects after `timeoutMs`. */
