@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../coordinator/store/store.ts';
+import { type QueueStatus, QueueWatch } from '../../dashboard/queue-watch.ts';
 import type { RecorderEvent } from '../../workers/events.ts';
 import { startRedis } from '../support/redis.ts';
 import { type Harness, startHarness } from './harness.ts';
@@ -191,6 +192,30 @@ describe('Redis outage', () => {
       assert.match((await h.fetch('/')).text, /Redis: 0 waiting/);
     } finally {
       await h.close();
+      await redis.stop();
+    }
+  });
+
+  test('an unreachable Redis is reported once, with its error, not every poll', async () => {
+    const redis = await startRedis();
+    await redis.kill();
+    const changes: QueueStatus[] = [];
+    const watch = new QueueWatch(redis.url, 100, (s) => changes.push(s));
+    try {
+      await watch.start();
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(changes.length, 1);
+      const [status] = changes;
+      assert.ok(status.mode === 'redis' && !status.reachable);
+      assert.match(status.error, /ECONNREFUSED/);
+      await redis.restart();
+      for (let i = 0; i < 50 && changes.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(changes.length, 2, 'and its return once');
+      assert.ok(changes[1].mode === 'redis' && changes[1].reachable);
+    } finally {
+      watch.stop();
       await redis.stop();
     }
   });
