@@ -66,7 +66,13 @@ test('a late result of a redelivered run never replaces the accepted one', async
 
   frozen.child.kill('SIGCONT');
   await frozen.waitFor(/crashed after .*injected fault/);
-  await recorder.drain();
+  await eventually('the late result to be recorded', async () => {
+    const [first] = await rows(
+      fx.dbPath,
+      'SELECT outcome FROM attempts ORDER BY attempt LIMIT 1',
+    );
+    return first?.outcome === 'crashed';
+  });
 
   const [kept] = await rows(
     fx.dbPath,
