@@ -3,7 +3,7 @@
  * run so that it cannot change anything: text checks first
  * (`sql-guard.ts`), then a separate connection opened read-only, with
  * ATTACH disabled and `query_only` set, a time limit that interrupts the
- * statement, and a row limit.
+ * statement, a row limit and a limit on the bytes a result may hold.
  */
 import sqlite3 from 'sqlite3';
 import { jsonNumber } from '../cli/json-numbers.ts';
@@ -17,6 +17,12 @@ export interface QueryOptions {
   timeoutMs?: number;
   /** Return at most this many rows (default 10,000). */
   maxRows?: number;
+  /**
+   * Return rows only while their text and blob values add up to at most
+   * this many bytes (default 16 MiB): a few huge values cannot exhaust
+   * memory however few rows they take.
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface QueryResult {
   columns: string[];
   /** Rows as arrays in `columns` order. */
   rows: QueryCell[][];
-  /** Whether rows past `maxRows` were left out. */
+  /** Whether rows past `maxRows` or `maxBytes` were left out. */
   truncated: boolean;
   /** Wall time, milliseconds. */
   elapsedMs: number;
@@ -41,10 +47,19 @@ export interface QueryResult {
 export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
 /** Default row limit. */
 export const DEFAULT_QUERY_MAX_ROWS = 10_000;
+/** Default limit on the bytes of a result's text and blob values. */
+export const DEFAULT_QUERY_MAX_BYTES = 16 * 1024 * 1024;
 
 const LIMITS = {
   timeoutMs: { min: 1, max: 600_000 },
   maxRows: { min: 1, max: 1_000_000 },
+  maxBytes: { min: 1024, max: 1024 * 1024 * 1024 },
+} as const;
+
+const DEFAULTS = {
+  timeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
+  maxRows: DEFAULT_QUERY_MAX_ROWS,
+  maxBytes: DEFAULT_QUERY_MAX_BYTES,
 } as const;
 
 /** Longest text or blob a query may build, bytes. */
@@ -66,6 +81,7 @@ export async function runReadOnlyQuery(
 ): Promise<QueryResult> {
   const timeoutMs = limit('timeoutMs', options.timeoutMs);
   const maxRows = limit('maxRows', options.maxRows);
+  const maxBytes = limit('maxBytes', options.maxBytes);
   const statement = checkReadOnlySql(sql);
   const started = performance.now();
   const db = await openReadOnly(dbPath);
@@ -74,7 +90,7 @@ export async function runReadOnlyQuery(
     const result =
       statement.kind === 'explain'
         ? await runExplain(db, statement.text, maxRows)
-        : await runThroughView(db, statement.text, maxRows);
+        : await runThroughView(db, statement.text, maxRows, maxBytes);
     return { ...result, elapsedMs: performance.now() - started };
   } catch (error) {
     throw queryError(error, deadline.expired(), timeoutMs);
@@ -85,9 +101,7 @@ export async function runReadOnlyQuery(
 }
 
 function limit(name: keyof typeof LIMITS, value: number | undefined): number {
-  const fallback =
-    name === 'timeoutMs' ? DEFAULT_QUERY_TIMEOUT_MS : DEFAULT_QUERY_MAX_ROWS;
-  if (value === undefined) return fallback;
+  if (value === undefined) return DEFAULTS[name];
   const { min, max } = LIMITS[name];
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InputError(
@@ -140,20 +154,53 @@ async function runThroughView(
   db: Connection,
   text: string,
   maxRows: number,
+  maxBytes: number,
 ): Promise<Omit<QueryResult, 'elapsedMs'>> {
   await db.run(`CREATE TEMP VIEW ${VIEW} AS ${text}\n`);
   const columns = (
     await db.all<{ name: string }>(`PRAGMA temp.table_info(${VIEW})`)
   ).map((c) => c.name);
   await db.run('PRAGMA query_only = 1');
-  const list = columns.map((name, i) => `${quoteName(name)} AS c${i}`);
   const { rows, truncated } = await executeReadOnly(
     db,
-    `SELECT ${list.join(', ')} FROM temp.${VIEW} LIMIT ${maxRows + 1}`,
+    budgetedSelect(columns, maxRows, maxBytes),
     maxRows,
   );
-  const cells = rows.map((row) => columns.map((_, i) => cell(row[`c${i}`])));
-  return { columns, rows: cells, truncated };
+  const kept = rows.filter((row) => Number(row.within) === 1);
+  const cells = kept.map((row) => columns.map((_, i) => cell(row[`c${i}`])));
+  return {
+    columns,
+    rows: cells,
+    truncated: truncated || kept.length < rows.length,
+  };
+}
+
+/**
+ * Selects the view's columns as c0, c1, … with a running total of their
+ * text and blob bytes. The first row past `maxBytes` comes back with its
+ * values left out and `within` 0, so the caller knows the result was cut
+ * without ever holding the values that would exceed the budget.
+ */
+function budgetedSelect(
+  columns: string[],
+  maxRows: number,
+  maxBytes: number,
+): string {
+  const names = columns.map((name) => quoteName(name));
+  const size =
+    names.map((n) => `coalesce(length(CAST(${n} AS BLOB)), 0)`).join(' + ') ||
+    '0';
+  const within = `__total <= ${maxBytes}`;
+  const picked = names.map(
+    (_, i) => `CASE WHEN ${within} THEN c${i} END AS c${i}`,
+  );
+  return (
+    `SELECT ${[...picked, `${within} AS within`].join(', ')} FROM (` +
+    `SELECT ${names.map((n, i) => `${n} AS c${i}`).join(', ')}, ` +
+    `sum(${size}) OVER (ROWS UNBOUNDED PRECEDING) AS __total, ` +
+    `${size} AS __size FROM (SELECT * FROM temp.${VIEW} ` +
+    `LIMIT ${maxRows + 1})) WHERE __total - __size <= ${maxBytes}`
+  );
 }
 
 async function runExplain(

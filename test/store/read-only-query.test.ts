@@ -294,3 +294,32 @@ test('errors of the query and bad limits are bad input; a missing file is not cr
   );
   assert.equal(existsSync(missing), false);
 });
+
+test('the byte limit cuts a result of huge values before it is held', async (t) => {
+  const { path } = await studyFile(t);
+  // Each row carries a 2,000-character text plus a one-digit number: two
+  // rows fit in 5,000 bytes, the third would not.
+  const rows = (n: number) =>
+    `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c ` +
+    `LIMIT ${n}) SELECT x, hex(zeroblob(1000)) AS h FROM c`;
+  const cut = await runReadOnlyQuery(path, rows(5), { maxBytes: 5000 });
+  assert.equal(cut.truncated, true);
+  assert.deepEqual(
+    cut.rows.map((r) => [r[0], String(r[1]).length]),
+    [
+      [1, 2000],
+      [2, 2000],
+    ],
+  );
+  const fits = await runReadOnlyQuery(path, rows(2), { maxBytes: 5000 });
+  assert.equal(fits.truncated, false);
+  assert.equal(fits.rows.length, 2);
+  // A first row larger than the whole budget: nothing is returned.
+  const huge = await runReadOnlyQuery(path, rows(1), { maxBytes: 1024 });
+  assert.deepEqual(huge.rows, []);
+  assert.equal(huge.truncated, true);
+  await assert.rejects(
+    runReadOnlyQuery(path, 'SELECT 1', { maxBytes: 10 }),
+    /maxBytes must be an integer from 1024/,
+  );
+});
