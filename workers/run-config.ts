@@ -153,13 +153,15 @@ export function formatIssues(
   input: unknown,
   prefix = '',
 ): string[] {
-  return error.issues.map((issue) => {
+  const lines = error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     const got = valueAt(input, issue.path);
     const known = got === undefined || issue.code === 'unrecognized_keys';
     const shown = known ? '' : ` (got ${JSON.stringify(got)})`;
     return `${path || '(root)'}: ${describe(issue)}${shown}`;
   });
+  // One value can break several checks that say the same thing.
+  return [...new Set(lines)];
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -171,6 +173,9 @@ function describe(issue: z.core.$ZodIssue): string {
     return `unknown setting ${issue.keys.join(', ')}; allowed: ${allowed}`;
   }
   if (issue.code === 'invalid_union') return 'expected a number';
+  if (issue.code === 'invalid_type' && issue.expected === 'number') {
+    return 'must be a finite number';
+  }
   return issue.message;
 }
 

@@ -337,7 +337,7 @@ function nextSteps(
     case 'detached':
       return [
         'workers train them; `sweep resume ' +
-          `${sweep}\` records the results and shows progress ` +
+          `${sweep} --redis URL\` records the results and shows progress ` +
           `(\`sweep status ${sweep}\` shows counts)`,
       ];
     default: {

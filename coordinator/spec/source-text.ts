@@ -48,8 +48,17 @@ function readYaml(text: string, source: string): SourceData {
     });
     throw syntaxError(source, 'YAML', issues);
   }
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // The parser refuses documents whose aliases would expand without
+    // bound; that is a fault of the file, not of the program.
+    const message = firstLine((error as Error).message);
+    throw syntaxError(source, 'YAML', [`${source}: ${message}`]);
+  }
   return {
-    value: doc.toJS(),
+    value,
     warnings: doc.warnings.map((w) => `${source}: ${firstLine(w.message)}`),
     spelling: spellingIn(doc, text),
   };

@@ -394,7 +394,16 @@ export async function openStore(
   options: StoreOptions = {},
 ): Promise<Store> {
   const readOnly = options.readOnly ?? false;
-  const db = await Connection.open(path, { readOnly, create: !readOnly });
+  const db = await Connection.open(path, {
+    readOnly,
+    create: !readOnly,
+  }).catch((error: unknown) => {
+    if (!isSqliteError(error, 'SQLITE_CANTOPEN')) throw error;
+    throw new InputError(
+      `cannot open results database ${path}: its folder must exist and ` +
+        'be writable, and the path must not be a folder',
+    );
+  });
   try {
     const migrations = await loadMigrations(
       options.migrationsDir ?? MIGRATIONS_DIR,

@@ -4,10 +4,12 @@
  * sits in memory at once.
  */
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
+import { InputError } from '../../input-error.ts';
 import { RESULT_COLUMNS, type ResultRow } from '../../store/results.ts';
 import type { Store } from '../../store/store.ts';
 import type { GlobalOptions } from '../common.ts';
@@ -70,6 +72,10 @@ async function exportToFile(
   path: string,
 ): Promise<number> {
   const partial = `${path}.partial`;
+  const folder = dirname(path);
+  if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
+    throw new InputError(`--out: folder ${folder} does not exist`);
+  }
   const stream = createWriteStream(partial);
   try {
     const n = await writeRows(store.exportRows(sweepId), format, stream);
