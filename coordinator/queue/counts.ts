@@ -29,6 +29,9 @@ export interface QueueCounts {
 export async function queueCounts(redis: string | Redis): Promise<QueueCounts> {
   const client = typeof redis === 'string' ? await connectOnce(redis) : redis;
   const queue = new Queue(QUEUE, { connection: client, prefix: PREFIX });
+  // A connection lost mid-call rejects the call below; without a listener
+  // the queue would also print the same error.
+  queue.on('error', () => {});
   try {
     const counts = await queue.getJobCounts(
       'waiting',
