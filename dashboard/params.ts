@@ -3,6 +3,7 @@
  * given once, and within its allowed values or bounds; anything else is a
  * ParamError naming the parameter, the value and what is allowed.
  */
+import { NAME_PATTERN } from '../coordinator/spec/validate-spec.ts';
 import { ParamError } from './errors.ts';
 
 /** A parsed query string: values are strings, or arrays when repeated. */
@@ -39,7 +40,8 @@ export function single(query: RawQuery, name: string): string | undefined {
 
 /**
  * Every value of a repeatable parameter; `a=1&a=2` and `a=1,2` both give
- * `['1', '2']`. Empty pieces are dropped.
+ * `['1', '2']`. Empty pieces are dropped; a parameter given with no value
+ * at all is refused.
  */
 export function list(query: RawQuery, name: string): string[] {
   if (!Object.hasOwn(query, name)) return [];
@@ -48,10 +50,20 @@ export function list(query: RawQuery, name: string): string[] {
   if (parts.length > 100 || parts.some((p) => typeof p !== 'string')) {
     throw new ParamError(name, value, 'at most 100 text values');
   }
-  return (parts as string[])
+  const values = (parts as string[])
     .flatMap((part) => part.split(','))
     .map((part) => part.trim())
     .filter((part) => part !== '');
+  if (values.length === 0) {
+    // An empty value is a typo more often than a wish for "all": say so
+    // rather than silently showing everything.
+    throw new ParamError(
+      name,
+      value,
+      'at least one value; leave the parameter out to mean all',
+    );
+  }
+  return values;
 }
 
 /**
@@ -95,7 +107,7 @@ export function enumParam<T extends string>(
 }
 
 /** Sweep names as specs allow them: letters, digits, `-` and `_`. */
-export const SWEEP_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+export const SWEEP_NAME = NAME_PATTERN;
 
 /** Run ids: 16 lower-case hex digits. */
 export const RUN_ID = /^[0-9a-f]{16}$/;
@@ -106,7 +118,7 @@ export function sweepNameParam(value: string, name = 'sweep'): string {
     throw new ParamError(
       name,
       value,
-      'a sweep name: 1 to 128 letters, digits, - or _',
+      'a sweep name: 1 to 64 letters, digits, - or _',
     );
   }
   return value;

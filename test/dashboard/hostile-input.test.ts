@@ -138,6 +138,12 @@ describe('hostile input', () => {
     await refused(`${map}?filter.activation=gelu`, {
       parameter: 'filter.activation',
     });
+    // An empty value would otherwise read as "all" and hide a typo.
+    await refused(`${map}?filter.activation=`, {
+      parameter: 'filter.activation',
+      message: /at least one value/,
+    });
+    await refused('/api/sweeps/study/runs?status=', { parameter: 'status' });
   });
 
   test('SQL injection in filter values is only ever a value', async () => {
