@@ -2,6 +2,7 @@
  * The `results` view: one row per run with its sweep, settings and final
  * metrics, the table SQL users query and `sweep export` writes.
  */
+import { SETTING_NAMES } from '../../workers/run-config.ts';
 import { readMetrics } from './metric-values.ts';
 import { Connection } from './sqlite.ts';
 
@@ -62,23 +63,7 @@ export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   'idx',
   'status',
   'generation',
-  'problem',
-  'interface_k',
-  'activation',
-  'width',
-  'bc',
-  'beta',
-  'init',
-  'quadrature',
-  'cells',
-  'gauss_points',
-  'nodes',
-  'gradient',
-  'fd_h',
-  'optimizer',
-  'lr',
-  'steps',
-  'seed',
+  ...SETTING_NAMES,
   'rel_l2',
   'rel_h1',
   'energy',

@@ -6,6 +6,7 @@
  * `autodiff` is inaccurate, the penalty boundary term limits everyone,
  * plus a sprinkle of divergences, crashes with retries, and timeouts.
  */
+
 import { createHash } from 'node:crypto';
 import sqlite3 from 'sqlite3';
 import { openStore } from '../../coordinator/store/store.ts';
@@ -14,6 +15,7 @@ import {
   canonicalRunConfig,
   parseRunConfig,
   type RunConfig,
+  SETTING_NAMES,
 } from '../../workers/run-config.ts';
 
 /** What to generate. */
@@ -383,23 +385,7 @@ const RUN_COLUMNS = [
   'status',
   'generation',
   'config_json',
-  'problem',
-  'interface_k',
-  'activation',
-  'width',
-  'bc',
-  'beta',
-  'init',
-  'quadrature',
-  'cells',
-  'gauss_points',
-  'nodes',
-  'gradient',
-  'fd_h',
-  'optimizer',
-  'lr',
-  'steps',
-  'seed',
+  ...SETTING_NAMES,
   'updated_at',
 ];
 
