@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:run-cost`: what one training run costs in CPU time, and
+ * which of its parts pays it: settings, initial θ, the gradient check,
+ * the training loop, the error metrics and the plot samples.
+ *
+ * Every part is timed in a loop of calls, each with its own seed, after as
+ * many calls of warm-up, in this one thread. The figures are CPU time
+ * (user + system) per call, in microseconds; wall time is shown beside
+ * them. Cases: one-step runs, the pipeline benchmark's W 2 tanh run and
+ * W 2 relu with `--runs` calls (default 2000), W 20 tanh and W 20 relu with
+ * a tenth of them. Options: `--runs N`, `--json`.
+ */
+import { parseArgs } from 'node:util';
+import {
+  gradientCheck,
+  solutionMetrics,
+  solutionSamples,
+} from '../workers/numerics/metrics.ts';
+import { createModel } from '../workers/numerics/model.ts';
+import { initParams } from '../workers/numerics/params.ts';
+import { parseRunConfig, type RunConfig } from '../workers/run-config.ts';
+import { train } from '../workers/train.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '2000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(flags.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  process.stderr.write(`--runs: expected an integer ≥ 1, got ${flags.runs}\n`);
+  process.exit(2);
+}
+
+/** Settings of each case, and the share of `--runs` it times. */
+const CASES: Record<string, [Record<string, unknown>, number]> = {
+  'W 2 tanh (pipeline)': [{ steps: 1, width: 2 }, 1],
+  'W 2 relu': [{ steps: 1, width: 2, activation: 'relu' }, 1],
+  // Ten times the work per run: a tenth of the runs.
+  'W 20 tanh': [{ steps: 1, width: 20 }, 0.1],
+  'W 20 relu': [{ steps: 1, width: 20, activation: 'relu' }, 0.1],
+};
+
+interface Figure {
+  case: string;
+  part: string;
+  cpuUs: number;
+  wallUs: number;
+}
+
+/** A part of a run, given the settings and initial θ of seed s. */
+type Part = (config: RunConfig, theta: Float64Array) => unknown;
+
+const PARTS: Record<string, Part> = {
+  'train() whole': (config) => train(config),
+  parseRunConfig: (config) => parseRunConfig(config),
+  initParams: (config) => initParams(config),
+  gradientCheck: (config, theta) => gradientCheck(config, theta),
+  'training loop': (config, theta) => oneStep(config, theta),
+  solutionMetrics: (config, theta) => solutionMetrics(config, theta),
+  solutionSamples: (config, theta) => solutionSamples(config, theta),
+};
+
+/** What train() does between the gradient check and the metrics. */
+function oneStep(config: RunConfig, theta: Float64Array): number {
+  const model = createModel(config);
+  const gradient = new Float64Array(model.size);
+  model.computeGradient(theta, gradient, config.gradient);
+  return model.loss(theta);
+}
+
+/** Settings and initial θ of `count` runs with seeds from `first`. */
+function inputs(
+  settings: Record<string, unknown>,
+  first: number,
+  count: number,
+) {
+  return Array.from({ length: count }, (_, i) => {
+    const config = parseRunConfig({ ...settings, seed: first + i });
+    return { config, theta: initParams(config) };
+  });
+}
+
+let sink = 0;
+
+function time(part: Part, runs: ReturnType<typeof inputs>) {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  for (const { config, theta } of runs) {
+    // θ is copied: the training loop updates it in place.
+    const result = part(config, theta.slice());
+    if (result !== undefined) sink++;
+  }
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return {
+    cpuUs: (used.user + used.system) / runs.length,
+    wallUs: (wallMs * 1000) / runs.length,
+  };
+}
+
+const figures: Figure[] = [];
+for (const [name, [settings, share]] of Object.entries(CASES)) {
+  const count = Math.max(1, Math.round(RUNS * share));
+  const warm = inputs(settings, 1_000_000, count);
+  const measured = inputs(settings, 0, count);
+  for (const [part, fn] of Object.entries(PARTS)) {
+    time(fn, warm);
+    const figure = { case: name, part, ...time(fn, measured) };
+    figures.push(figure);
+    if (!flags.json) {
+      process.stdout.write(
+        `${name.padEnd(20)} ${part.padEnd(16)} ` +
+          `${figure.cpuUs.toFixed(1).padStart(9)} µs CPU ` +
+          `${figure.wallUs.toFixed(1).padStart(9)} µs wall\n`,
+      );
+    }
+  }
+}
+if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+if (sink === 0) process.exit(1);
