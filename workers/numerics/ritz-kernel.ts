@@ -14,26 +14,27 @@
  * cᵢ is the same at every node, so Σ Pᵢ and Σ (xPᵢ + Bσᵢ′) are accumulated
  * and multiplied by cᵢ once at the end.
  *
+ * The loops over nodes run in WebAssembly with SIMD, two neurons per
+ * instruction (wasm-kernel.ts, wasm/assembly/kernel.ts). A single point,
+ * as the metrics and the kink terms need, is evaluated here in JavaScript
+ * by `Workspace.networkAt`, with the same sums in the same order.
+ *
  * Results that are numbers are left in Workspace fields rather than
  * returned: a double returned from a call the JIT does not inline is boxed
  * into a fresh heap object, which would be an allocation per step.
  */
 import type { ActivationFn } from './activations.ts';
 import type { NodeSet } from './node-set.ts';
+import { wasmRitzGradient, wasmRitzLoss } from './wasm-kernel.ts';
 
 /** Scratch buffers of length W for one network width. */
 export class Workspace {
+  /** σᵢ, σᵢ′, σᵢ″ at the point of the last `networkAt` call. */
   readonly s0: Float64Array;
   readonly s1: Float64Array;
   readonly s2: Float64Array;
   /** cᵢwᵢ at the current θ. */
   readonly cw: Float64Array;
-  /** Σ over nodes of Aσᵢ + Bwᵢσᵢ′ (= ∂L/∂cᵢ). */
-  readonly sumC: Float64Array;
-  /** Σ over nodes of Pᵢ. */
-  readonly sumP: Float64Array;
-  /** Σ over nodes of xPᵢ + Bσᵢ′. */
-  readonly sumW: Float64Array;
   /** N of the last `networkAt` call. */
   value = 0;
   /** N′ of the last `networkAt` call. */
@@ -46,9 +47,6 @@ export class Workspace {
     this.s1 = new Float64Array(width);
     this.s2 = new Float64Array(width);
     this.cw = new Float64Array(width);
-    this.sumC = new Float64Array(width);
-    this.sumP = new Float64Array(width);
-    this.sumW = new Float64Array(width);
   }
 
   /** Sets cw = cᵢwᵢ for θ; call once per θ before `networkAt`. */
@@ -100,17 +98,7 @@ export function ritzLoss(
   activation: ActivationFn,
   ws: Workspace,
 ): void {
-  const { x, kw, bw, g, dg, pw } = nodes;
-  ws.load(theta);
-  let loss = 0;
-  for (let k = 0; k < nodes.count; k++) {
-    ws.networkAt(x, k, theta, activation);
-    const n = ws.value;
-    const u = g[k] * n;
-    const du = dg[k] * n + g[k] * ws.slope;
-    loss += 0.5 * kw[k] * du * du - bw[k] * u + 0.5 * pw[k] * n * n;
-  }
-  ws.loss = loss;
+  wasmRitzLoss(nodes, theta, ws.width, activation.name, ws);
 }
 
 /**
@@ -124,62 +112,5 @@ export function ritzGradient(
   ws: Workspace,
   out: Float64Array,
 ): void {
-  const width = ws.width;
-  const { x, kw, bw, g, dg, pw } = nodes;
-  const { s0, s1, s2, sumC, sumP, sumW } = ws;
-  ws.load(theta);
-  sumC.fill(0);
-  sumP.fill(0);
-  sumW.fill(0);
-  let loss = 0;
-  let sumD = 0;
-
-  for (let k = 0; k < nodes.count; k++) {
-    const xk = x[k];
-    ws.networkAt(x, k, theta, activation);
-    const n = ws.value;
-    const gk = g[k];
-    const dgk = dg[k];
-    const u = gk * n;
-    const du = dgk * n + gk * ws.slope;
-    loss += 0.5 * kw[k] * du * du - bw[k] * u + 0.5 * pw[k] * n * n;
-
-    const r = kw[k] * du;
-    const a = r * dgk - bw[k] * gk + pw[k] * n;
-    const b = r * gk;
-    sumD += a;
-    let i = 0;
-    // Two neurons per pass (the JIT does not unroll): 7–13% fewer cycles.
-    for (; i + 1 < width; i += 2) {
-      const d1 = s1[i];
-      const e1 = s1[i + 1];
-      const bwi = b * theta[i];
-      const bwj = b * theta[i + 1];
-      const p = a * d1 + bwi * s2[i];
-      const q = a * e1 + bwj * s2[i + 1];
-      sumC[i] += a * s0[i] + bwi * d1;
-      sumC[i + 1] += a * s0[i + 1] + bwj * e1;
-      sumP[i] += p;
-      sumP[i + 1] += q;
-      sumW[i] += xk * p + b * d1;
-      sumW[i + 1] += xk * q + b * e1;
-    }
-    for (; i < width; i++) {
-      const d1 = s1[i];
-      const bwi = b * theta[i];
-      const p = a * d1 + bwi * s2[i];
-      sumC[i] += a * s0[i] + bwi * d1;
-      sumP[i] += p;
-      sumW[i] += xk * p + b * d1;
-    }
-  }
-
-  for (let i = 0; i < width; i++) {
-    const c = theta[2 * width + i];
-    out[i] = c * sumW[i];
-    out[width + i] = c * sumP[i];
-    out[2 * width + i] = sumC[i];
-  }
-  out[3 * width] = sumD;
-  ws.loss = loss;
+  wasmRitzGradient(nodes, theta, ws.width, activation.name, out, ws);
 }
