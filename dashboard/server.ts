@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Request } from 'express';
 import { InputError } from '../coordinator/input-error.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from './address.ts';
 import { createApp } from './app.ts';
 import { isLoopback, MIN_TOKEN_LENGTH } from './auth.ts';
 import { LiveHub } from './live.ts';
@@ -18,10 +19,7 @@ import {
 } from './sql-console.ts';
 import { StoreView } from './store-view.ts';
 
-/** Default port of `sweep dashboard`. */
-export const DEFAULT_PORT = 7600;
-/** Default bind address: this machine only. */
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 /** Characters a token may use (URL- and cookie-safe). */
 const TOKEN_CHARS = /^[A-Za-z0-9._~+/=-]+$/;

@@ -1,9 +1,10 @@
 /**
  * The `sweep` command: parses arguments, dispatches to a subcommand, and
  * maps failures to exit codes (0 ok, 1 the work failed, 2 bad input).
+ * Each subcommand loads the modules it needs only once it is chosen, so
+ * `sweep --help` and small commands start quickly.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../../workers/run-config.ts';
 import { InputError } from '../input-error.ts';
 import { commands } from './commands/index.ts';
 import {
@@ -14,6 +15,7 @@ import {
   intFlag,
   redisUrlFlag,
 } from './common.ts';
+import { fillChosen } from './lazy-details.ts';
 
 function buildProgram(): Command {
   const program = new Command('sweep')
@@ -44,17 +46,38 @@ function buildProgram(): Command {
     .option('--json', 'machine-readable output', false);
 
   for (const register of commands) register(program);
+  program.hook('preSubcommand', (_program, chosen) => fillChosen(chosen));
+  addHelpCommand(program);
   return program;
 }
 
-function exitCodeOf(error: unknown): number {
+/**
+ * `sweep help [command]`, as commander's own but completing the command
+ * first (commander's prints its help before any hook could run).
+ */
+function addHelpCommand(program: Command): void {
+  program
+    .command('help')
+    .argument('[command]')
+    .description('display help for command')
+    .helpOption(false)
+    .action(async (name: string | undefined) => {
+      const chosen = program.commands.find((c) => c.name() === name);
+      if (name === undefined) program.help();
+      if (!chosen) program.help({ error: true });
+      await fillChosen(chosen);
+      chosen.help();
+    });
+}
+
+async function exitCodeOf(error: unknown): Promise<number> {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
-  if (error instanceof InputError || error instanceof ConfigError) {
-    return EXIT.badInput;
-  }
-  return EXIT.workFailed;
+  if (error instanceof InputError) return EXIT.badInput;
+  // The settings schema is loaded already whenever it can have thrown.
+  const { ConfigError } = await import('../../workers/run-config.ts');
+  return error instanceof ConfigError ? EXIT.badInput : EXIT.workFailed;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -62,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    const code = exitCodeOf(error);
+    const code = await exitCodeOf(error);
     if (!(error instanceof CommanderError)) {
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(`sweep: ${message}\n`);

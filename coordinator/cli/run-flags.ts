@@ -1,11 +1,10 @@
 /**
- * The run-setting flags shared by `sweep train`, `sweep gradcheck` and the
- * other commands that describe one run: one flag per RunConfig setting
- * (`--gauss-points` for `gauss_points`), validated by `parseRunConfig`, so
- * the limits live in one place and every error names the flag, the value
- * got and what is allowed.
+ * What the run-setting flags (`run-flag-names.ts`) accept, their help, and
+ * the run config they describe: validated by `parseRunConfig`, so the
+ * limits live in one place and every error names the flag, the value got
+ * and what is allowed.
  */
-import { type Command, Option } from 'commander';
+import { Option } from 'commander';
 import {
   ACTIVATIONS,
   BOUNDARY_MODES,
@@ -21,17 +20,10 @@ import {
   runConfigSchema,
 } from '../../workers/run-config.ts';
 import { InputError } from '../input-error.ts';
+import { RUN_FLAG_NAMES, type RunFlagName } from './run-flag-names.ts';
 
-/** A run setting as a command-line flag. */
-export interface RunFlag {
-  /** The RunConfig key it sets. */
-  key: keyof RunConfig;
-  /** The flag, e.g. `--gauss-points`. */
-  flag: string;
-  /** Placeholder of its value in `--help`. */
-  placeholder: string;
-  /** What the setting is. */
-  summary: string;
+/** A run-setting flag and the values it accepts. */
+export interface RunFlag extends RunFlagName {
   /** The values allowed, as a phrase ("an integer from 1 to 4096"). */
   allowed: string;
 }
@@ -46,41 +38,31 @@ function integers(min: number, max: number): string {
   return `an integer from ${min} to ${max}`;
 }
 
-function flag(
-  key: keyof RunConfig,
-  placeholder: string,
-  summary: string,
-  allowed: string,
-): RunFlag {
-  return {
-    key,
-    flag: `--${key.replace(/_/g, '-')}`,
-    placeholder,
-    summary,
-    allowed,
-  };
-}
+const ALLOWED: Record<keyof RunConfig, string> = {
+  problem: oneOf(PROBLEMS),
+  interface_k: POSITIVE,
+  activation: oneOf(ACTIVATIONS),
+  width: integers(1, 4096),
+  bc: oneOf(BOUNDARY_MODES),
+  beta: POSITIVE,
+  init: oneOf(INITS),
+  quadrature: oneOf(QUADRATURES),
+  cells: integers(1, 100000),
+  gauss_points: integers(1, 10),
+  nodes: integers(1, 1000000),
+  gradient: oneOf(GRADIENTS),
+  fd_h: POSITIVE,
+  optimizer: oneOf(OPTIMIZERS),
+  lr: POSITIVE,
+  steps: integers(0, 10000000),
+  seed: integers(0, MAX_SEED),
+};
 
 /** Every run-setting flag, in the order `--help` lists them. */
-export const RUN_FLAGS: readonly RunFlag[] = [
-  flag('problem', 'name', 'model problem', oneOf(PROBLEMS)),
-  flag('interface_k', 'k', 'κ on [½, 1] of `interface`', POSITIVE),
-  flag('activation', 'name', 'hidden activation σ', oneOf(ACTIVATIONS)),
-  flag('width', 'W', 'hidden width (neurons)', integers(1, 4096)),
-  flag('bc', 'mode', 'boundary handling', oneOf(BOUNDARY_MODES)),
-  flag('beta', 'beta', 'penalty weight of `--bc penalty`', POSITIVE),
-  flag('init', 'scheme', 'initialisation', oneOf(INITS)),
-  flag('quadrature', 'rule', 'training quadrature', oneOf(QUADRATURES)),
-  flag('cells', 'M', 'uniform cells of the gauss rule', integers(1, 100000)),
-  flag('gauss_points', 'q', 'Gauss points per piece', integers(1, 10)),
-  flag('nodes', 'N', 'nodes of the midpoint rule', integers(1, 1000000)),
-  flag('gradient', 'method', 'gradient method', oneOf(GRADIENTS)),
-  flag('fd_h', 'h', 'finite-difference step', POSITIVE),
-  flag('optimizer', 'name', 'optimiser', oneOf(OPTIMIZERS)),
-  flag('lr', 'x', 'learning rate', POSITIVE),
-  flag('steps', 'n', 'optimiser steps', integers(0, 10000000)),
-  flag('seed', 'n', 'PRNG seed', integers(0, MAX_SEED)),
-];
+export const RUN_FLAGS: readonly RunFlag[] = RUN_FLAG_NAMES.map((f) => ({
+  ...f,
+  allowed: ALLOWED[f.key],
+}));
 
 const BY_KEY = new Map(RUN_FLAGS.map((f) => [f.key, f]));
 const DEFAULTS = runConfigSchema.parse({});
@@ -90,26 +72,18 @@ function attributeOf(runFlag: RunFlag): string {
 }
 
 /**
- * The commander option of one run setting.
+ * The help of one run-setting flag: what it sets, the values allowed and
+ * the default.
  *
- * @param defaultText what `--help` shows as the default (default: the
- *   setting's own default)
+ * @param defaultText what to show as the default (default: the setting's
+ *   own default)
  */
-export function runFlagOption(
+export function runFlagHelp(
   key: keyof RunConfig,
   defaultText = String(DEFAULTS[key]),
-): Option {
+): string {
   const f = BY_KEY.get(key)!;
-  const help = `${f.summary}: ${f.allowed} (default ${defaultText})`;
-  return new Option(`${f.flag} <${f.placeholder}>`, help).helpGroup(
-    'Run settings:',
-  );
-}
-
-/** Adds every run-setting flag to a command. */
-export function addRunFlags(command: Command): Command {
-  for (const f of RUN_FLAGS) command.addOption(runFlagOption(f.key));
-  return command;
+  return `${f.summary}: ${f.allowed} (default ${defaultText})`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { readParamsFile } from '../../coordinator/cli/commands/gradcheck.ts';
+import { readParamsFile } from '../../coordinator/cli/actions/gradcheck.ts';
 import { InputError } from '../../coordinator/input-error.ts';
 import { runSweep } from '../support/processes.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
+import { addRunFlags } from '../../coordinator/cli/run-flag-names.ts';
 import {
-  addRunFlags,
   parseRunFlags,
   RUN_FLAGS,
   runConfigFromFlags,

@@ -4,11 +4,7 @@
  * Redis, a local `sweep run` by reading the store within a second).
  */
 import type { Command } from 'commander';
-import { safeUrl } from '../../queue/connection.ts';
-import { cancelQueued } from '../../queue/index.ts';
-import { openStore } from '../../store/store.ts';
 import type { GlobalOptions } from '../common.ts';
-import { findSweep, logLine, plural } from '../sweep-command.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Registers `sweep cancel`. */
@@ -25,44 +21,7 @@ export const register: RegisterCommand = (program) => {
     )
     .argument('<sweep>', 'sweep name')
     .action(async (name: string, _flags: unknown, command: Command) => {
+      const { cancel } = await import('../actions/cancel.ts');
       await cancel(name, command.optsWithGlobals<GlobalOptions>());
     });
 };
-
-async function cancel(name: string, options: GlobalOptions) {
-  const store = await openStore(options.db);
-  try {
-    const sweep = await findSweep(store, name);
-    const counts = await store.statusCounts(sweep.sweepId);
-    const open = (counts.queued ?? 0) + (counts.running ?? 0);
-    let cancelled = 0;
-    let removed: number | undefined;
-    if (open === 0) {
-      logLine(
-        `every run of sweep ${name} has a final result: nothing to cancel`,
-      );
-    } else {
-      // The store first: it is the record, and a local `sweep run` stops
-      // as soon as it reads it.
-      cancelled = await store.cancelSweep(sweep.sweepId, Date.now());
-      logLine(
-        `cancelled sweep ${name} (id ${sweep.sweepId}): ` +
-          `${plural(cancelled, 'run')} without a final result now cancelled`,
-      );
-      if (options.redis) {
-        removed = await cancelQueued(options.redis, name);
-        logLine(
-          `removed ${plural(removed, 'queued job')} from ` +
-            `${safeUrl(options.redis)}; workers stop the running tries`,
-        );
-      }
-    }
-    if (options.json) {
-      const summary = { sweep: name, sweepId: sweep.sweepId, cancelled };
-      const withQueue = removed === undefined ? {} : { removed };
-      process.stdout.write(`${JSON.stringify({ ...summary, ...withQueue })}\n`);
-    }
-  } finally {
-    await store.close();
-  }
-}

@@ -1,5 +1,7 @@
 /**
- * Every subcommand of `sweep`, each registering itself on the program.
+ * Every subcommand of `sweep`, each registering itself on the program: its
+ * flags and help only. What a command does (`../actions/`) is imported when
+ * it runs, so that a command loads only the modules it uses.
  */
 import type { Command } from 'commander';
 import { register as bench } from './bench.ts';

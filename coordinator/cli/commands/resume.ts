@@ -4,20 +4,8 @@
  * results until the sweep is complete.
  */
 import type { Command } from 'commander';
-import { openStore } from '../../store/store.ts';
-import type { GlobalOptions } from '../common.ts';
-import {
-  checkDetach,
-  findSweep,
-  modeOf,
-  plural,
-  runSessionCommand,
-} from '../sweep-command.ts';
+import type { ResumeOptions } from '../actions/resume.ts';
 import type { RegisterCommand } from './index.ts';
-
-interface ResumeOptions extends GlobalOptions {
-  detach: boolean;
-}
 
 /** Registers `sweep resume`. */
 export const register: RegisterCommand = (program) => {
@@ -37,33 +25,7 @@ export const register: RegisterCommand = (program) => {
       false,
     )
     .action(async (name: string, _flags: unknown, command: Command) => {
+      const { resume } = await import('../actions/resume.ts');
       await resume(name, command.optsWithGlobals<ResumeOptions>());
     });
 };
-
-async function resume(name: string, options: ResumeOptions) {
-  checkDetach(options.detach, modeOf(options));
-  const store = await openStore(options.db);
-  try {
-    const sweep = await findSweep(store, name);
-    await runSessionCommand({
-      store,
-      sweep,
-      options,
-      verb: 'resume',
-      detach: options.detach,
-      select: async () => {
-        const runs = await store.pendingRuns(sweep.sweepId);
-        const note =
-          runs.length === 0
-            ? `every run of sweep ${name} has a final result: ` +
-              'nothing to enqueue'
-            : `resuming sweep ${name} (id ${sweep.sweepId}): ` +
-              `${plural(runs.length, 'run')} without a final result`;
-        return { runs, note };
-      },
-    });
-  } finally {
-    await store.close();
-  }
-}

@@ -5,20 +5,8 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { FINAL_STATUSES, type FinalStatus } from '../../../workers/result.ts';
-import { clearCancelled } from '../../queue/index.ts';
-import { openStore } from '../../store/store.ts';
-import type { GlobalOptions } from '../common.ts';
-import {
-  findSweep,
-  modeOf,
-  plural,
-  runSessionCommand,
-} from '../sweep-command.ts';
+import type { RetryOptions } from '../actions/retry.ts';
 import type { RegisterCommand } from './index.ts';
-
-interface RetryOptions extends GlobalOptions {
-  status: FinalStatus[];
-}
 
 /** Default states that `sweep retry` runs again. */
 export const DEFAULT_RETRY_STATUSES: FinalStatus[] = ['crashed', 'timeout'];
@@ -61,42 +49,7 @@ export const register: RegisterCommand = (program) => {
       DEFAULT_RETRY_STATUSES,
     )
     .action(async (name: string, _flags: unknown, command: Command) => {
+      const { retry } = await import('../actions/retry.ts');
       await retry(name, command.optsWithGlobals<RetryOptions>());
     });
 };
-
-async function retry(name: string, options: RetryOptions) {
-  const mode = modeOf(options);
-  const states = options.status.join(' or ');
-  const store = await openStore(options.db);
-  try {
-    const sweep = await findSweep(store, name);
-    await runSessionCommand({
-      store,
-      sweep,
-      options,
-      verb: 'retry',
-      detach: false,
-      extra: { statuses: options.status },
-      select: async () => {
-        const reset = await store.resetForRetry(sweep.sweepId, options.status);
-        // Runs that are to run again must not be stopped by an earlier
-        // cancel of the sweep (resetForRetry lifts it in the store).
-        if (reset.length > 0 && mode.kind === 'distributed') {
-          await clearCancelled(mode.redisUrl, name);
-        }
-        const runs = await store.pendingRuns(sweep.sweepId);
-        const others = runs.length - reset.length;
-        const note =
-          reset.length === 0
-            ? `no run of sweep ${name} ended ${states}: nothing to retry`
-            : `retrying ${plural(reset.length, 'run')} of sweep ${name} ` +
-              `that ended ${states}` +
-              (others > 0 ? ` (and ${others} without a final result)` : '');
-        return { runs, note };
-      },
-    });
-  } finally {
-    await store.close();
-  }
-}

@@ -4,22 +4,8 @@
  * shows progress and ends with the failure table.
  */
 import type { Command } from 'commander';
-import { loadSpecFile, type SweepPlan } from '../../spec/index.ts';
-import { openStore } from '../../store/store.ts';
-import { probeRedis } from '../../sweep-session.ts';
-import type { GlobalOptions } from '../common.ts';
-import {
-  checkDetach,
-  logLine,
-  modeOf,
-  plural,
-  runSessionCommand,
-} from '../sweep-command.ts';
+import type { RunOptions } from '../actions/run.ts';
 import type { RegisterCommand } from './index.ts';
-
-interface RunOptions extends GlobalOptions {
-  detach: boolean;
-}
 
 /** Registers `sweep run`. */
 export const register: RegisterCommand = (program) => {
@@ -43,57 +29,7 @@ export const register: RegisterCommand = (program) => {
       false,
     )
     .action(async (spec: string, _flags: unknown, command: Command) => {
+      const { runSweep } = await import('../actions/run.ts');
       await runSweep(spec, command.optsWithGlobals<RunOptions>());
     });
 };
-
-function printPlanNotes(plan: SweepPlan): void {
-  if (plan.duplicates.length > 0) {
-    logLine('note: the spec says some things twice; each is kept once:');
-    for (const line of plan.duplicates) logLine(`  ${line}`);
-  }
-  for (const line of plan.warnings) logLine(`warning: ${line}`);
-}
-
-async function runSweep(specPath: string, options: RunOptions) {
-  const mode = modeOf(options);
-  checkDetach(options.detach, mode);
-  const plan = await loadSpecFile(specPath);
-  printPlanNotes(plan);
-  // Before anything is written: a sweep that cannot be enqueued is not
-  // recorded either.
-  if (mode.kind === 'distributed') await probeRedis(mode.redisUrl);
-
-  const store = await openStore(options.db);
-  try {
-    const { sweepId, created } = await store.createSweep(plan);
-    const sweep = (await store.getSweep(plan.name))!;
-    logLine(
-      created
-        ? `started sweep ${plan.name} (id ${sweepId}): ` +
-            `${plural(plan.runs.length, 'run')}`
-        : `sweep ${plan.name} (id ${sweepId}) is already recorded with ` +
-            'this spec: continuing it',
-    );
-    await runSessionCommand({
-      store,
-      sweep,
-      options,
-      verb: 'run',
-      detach: options.detach,
-      extra: { created },
-      select: async () => {
-        const runs = await store.pendingRuns(sweepId);
-        if (runs.length > 0 || created) return { runs };
-        return {
-          runs,
-          note:
-            `every run of sweep ${plan.name} has a final result: ` +
-            'nothing to enqueue',
-        };
-      },
-    });
-  } finally {
-    await store.close();
-  }
-}
