@@ -10,11 +10,20 @@
  *    trained by a `sweep worker --threads 2` process, recorded back.
  * 4. Enqueueing 100,000 runs with `enqueueRuns` against addBulk of the
  *    same jobs.
+ * 5. Real runs (a few hundred ms each) on two cores, in local mode, on one
+ *    worker with 2 threads and on two workers with 1 thread each, against
+ *    the sum of their single-thread times (see `busy-cores.ts`).
+ *
+ * CPU per run is given per process and, for the worker and the
+ * coordinator, split into the main thread and all other threads: on a
+ * machine others share, CPU time is the steadier figure.
  *
  * Options: `--runs N` (default 5000), `--enqueue N` (default 100000),
- * `--json`.
+ * `--seeds N` (real runs per activation, default 12), `--only LIST`
+ * (comma-separated parts: bullmq, pool, end-to-end, enqueue, real; default
+ * all), `--json`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,16 +39,43 @@ import { spawnSweep } from '../test/support/processes.ts';
 import { startRedis } from '../test/support/redis.ts';
 import { createTrainPool } from '../workers/pool.ts';
 import { parseRunConfig, type RunConfig } from '../workers/run-config.ts';
+import { type BusyFigure, busyCores } from './busy-cores.ts';
+import { type CpuSplit, cpuSplitSince, processCpuMs } from './cpu-time.ts';
+
+/** The parts of the benchmark, in the order they run. */
+const PARTS = ['bullmq', 'pool', 'end-to-end', 'enqueue', 'real'] as const;
 
 const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '5000' },
     enqueue: { type: 'string', default: '100000' },
+    seeds: { type: 'string', default: '12' },
+    only: { type: 'string', default: PARTS.join(',') },
     json: { type: 'boolean', default: false },
   },
 });
-const RUNS = Number(flags.runs);
-const ENQUEUE = Number(flags.enqueue);
+const RUNS = count('runs', flags.runs);
+const ENQUEUE = count('enqueue', flags.enqueue);
+const SEEDS = count('seeds', flags.seeds);
+const ONLY = new Set(flags.only.split(',').map((part) => part.trim()));
+for (const part of ONLY) {
+  if (!(PARTS as readonly string[]).includes(part)) {
+    fail(`--only: unknown part "${part}"; allowed: ${PARTS.join(', ')}`);
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function count(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    fail(`--${flag}: expected a whole number ≥ 1, got "${text}"`);
+  }
+  return n;
+}
 
 /** One-step runs on the smallest network: the pipeline, not the maths. */
 const ONE_STEP = { steps: 1, width: 2 };
@@ -68,17 +104,14 @@ function record(name: string, count: number, ms: number): Figure {
   return figure;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (1/100 s).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
+function print(line: string): void {
+  if (!flags.json) process.stdout.write(`${line}\n`);
+}
+
+/** `main 0.31 + threads 1.02` in ms per run. */
+function splitText(split: CpuSplit, n: number): string {
+  const main = (split.main / n).toFixed(2);
+  return `main thread ${main} + other threads ${(split.others / n).toFixed(2)}`;
 }
 
 async function timed(work: () => Promise<void>): Promise<number> {
@@ -124,7 +157,7 @@ async function bullmqFigures(
     finish = resolve;
   });
   const connection = new Redis(durableOptions(url));
-  const before = [process.pid, redisPid].map(cpuSeconds);
+  const before = [process.pid, redisPid].map(processCpuMs);
   const start = performance.now();
   const worker = new Worker(
     QUEUE,
@@ -139,15 +172,13 @@ async function bullmqFigures(
     RUNS,
     performance.now() - start,
   );
-  if (!flags.json) {
-    const [w, r] = [process.pid, redisPid].map(
-      (pid, i) => ((cpuSeconds(pid) - before[i]) / RUNS) * 1e3,
-    );
-    process.stdout.write(
-      `  CPU ms per job: worker ${w.toFixed(2)}, ` +
-        `redis-server ${r.toFixed(2)}\n`,
-    );
-  }
+  const [w, r] = [process.pid, redisPid].map(
+    (pid, i) => (processCpuMs(pid) - before[i]) / RUNS,
+  );
+  print(
+    `  CPU ms per job: worker ${w.toFixed(2)}, ` +
+      `redis-server ${r.toFixed(2)}`,
+  );
   await worker.close();
   connection.disconnect();
   await queue.obliterate({ force: true });
@@ -159,7 +190,7 @@ async function poolFigure(): Promise<void> {
   const pool = createTrainPool({ threads: 2 });
   // Load the threads first: their start-up is not the steady rate.
   await Promise.all([pool.run(config), pool.run(config)]);
-  const before = cpuSeconds(process.pid);
+  const before = processCpuMs(process.pid);
   const ms = await timed(async () => {
     let next = 0;
     const lane = async () => {
@@ -168,10 +199,8 @@ async function poolFigure(): Promise<void> {
     await Promise.all([lane(), lane()]);
   });
   record('train() alone, 2 pool threads', RUNS, ms);
-  if (!flags.json) {
-    const perRun = ((cpuSeconds(process.pid) - before) / RUNS) * 1e3;
-    process.stdout.write(`  CPU ms per run: ${perRun.toFixed(2)}\n`);
-  }
+  const perRun = (processCpuMs(process.pid) - before) / RUNS;
+  print(`  CPU ms per run: ${perRun.toFixed(2)}`);
   await pool.close();
 }
 
@@ -224,21 +253,25 @@ async function endToEnd(
   await warm;
   recorded = 0;
 
-  const before = [worker.pid, process.pid, redisPid].map(cpuSeconds);
+  const before = [worker.pid, process.pid, redisPid].map(processCpuMs);
+  const workerSplit = cpuSplitSince(worker.pid);
+  const coordinatorSplit = cpuSplitSince(process.pid);
   const done = finals(bench.runs.length);
   const ms = await timed(async () => {
     await enqueueRuns(url, bench.plan, bench.runs);
     await done;
   });
-  const after = [worker.pid, process.pid, redisPid].map(cpuSeconds);
+  const after = [worker.pid, process.pid, redisPid].map(processCpuMs);
+  const splits = [workerSplit(), coordinatorSplit()];
   record('end to end: enqueue, train, record in SQLite', RUNS, ms);
-  if (!flags.json) {
-    const [w, c, r] = after.map((a, i) => ((a - before[i]) / RUNS) * 1e3);
-    process.stdout.write(
-      `  CPU ms per run: worker process ${w.toFixed(2)} (threads included), ` +
-        `coordinator ${c.toFixed(2)}, redis-server ${r.toFixed(2)}\n`,
-    );
-  }
+  const [w, c, r] = after.map((a, i) => (a - before[i]) / RUNS);
+  print(
+    `  CPU ms per run: worker process ${w.toFixed(2)} (threads included), ` +
+      `coordinator ${c.toFixed(2)}, redis-server ${r.toFixed(2)}, ` +
+      `all ${(w + c + r).toFixed(2)}`,
+  );
+  print(`    worker: ${splitText(splits[0], RUNS)}`);
+  print(`    coordinator: ${splitText(splits[1], RUNS)}`);
   await worker.kill('SIGTERM');
   await recorder.stop();
   await store.close();
@@ -290,11 +323,18 @@ async function enqueueFigures(url: string, redis: Redis): Promise<void> {
   record('BullMQ addBulk, same jobs, chunks of 1000', ENQUEUE, bulkMs);
   record('enqueueRuns (skips jobs that exist)', ENQUEUE, oursMs);
   await queue.close();
-  if (!flags.json) {
-    process.stdout.write(
-      `enqueueRuns / addBulk time: ${(oursMs / bulkMs).toFixed(2)} ` +
-        '(best of 2 each, alternating)\n',
-    );
+  print(
+    `enqueueRuns / addBulk time: ${(oursMs / bulkMs).toFixed(2)} ` +
+      '(best of 2 each, alternating)',
+  );
+}
+
+async function realRuns(url: string, dir: string): Promise<BusyFigure[]> {
+  const store = await openStore(join(dir, 'real.sqlite'));
+  try {
+    return await busyCores({ redisUrl: url, dir, store, print }, SEEDS);
+  } finally {
+    await store.close();
   }
 }
 
@@ -302,16 +342,20 @@ async function main(): Promise<void> {
   const server = await startRedis();
   const redis = new Redis(durableOptions(server.url));
   const dir = mkdtempSync(join(tmpdir(), 'pinn-bench-'));
+  let busy: BusyFigure[] = [];
   try {
-    await bullmqFigures(server.url, redis, server.pid);
-    await poolFigure();
-    await endToEnd(server.url, dir, server.pid);
+    if (ONLY.has('bullmq')) await bullmqFigures(server.url, redis, server.pid);
+    if (ONLY.has('pool')) await poolFigure();
+    if (ONLY.has('end-to-end')) await endToEnd(server.url, dir, server.pid);
     await redis.flushall();
-    await enqueueFigures(server.url, redis);
+    if (ONLY.has('enqueue')) await enqueueFigures(server.url, redis);
     const memory = await redis.info('memory');
     const used = /used_memory_human:(\S+)/.exec(memory)?.[1];
-    if (!flags.json) process.stdout.write(`Redis memory after: ${used}\n`);
-    if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+    print(`Redis memory after: ${used}`);
+    if (ONLY.has('real')) busy = await realRuns(server.url, dir);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ figures, busy })}\n`);
+    }
   } finally {
     redis.disconnect();
     await server.stop();

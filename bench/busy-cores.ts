@@ -1,0 +1,239 @@
+/**
+ * Part of `npm run bench:pipeline`: does a sweep of real runs keep both
+ * cores busy? A few dozen runs of a few hundred milliseconds each are first
+ * trained one after another on this thread, each timed alone; then the same
+ * runs go through the pipeline on two cores, three ways: local mode
+ * (`runLocal`, the engine of `sweep run` without Redis, on a 2-thread
+ * pool), one `sweep worker --threads 2`, and two `sweep worker --threads 1`
+ * sharing the queue. Each sweep's wall time, from handing the runs over to
+ * the last result in SQLite, is compared with the ideal: the sum of the
+ * runs' single-thread times ÷ 2.
+ *
+ * The single-thread time of a run is the CPU time of the whole `train()`
+ * call, not the `wall_ms` it reports (its training loop only): the gradient
+ * check and the final metrics keep a core just as busy, and no scheduling
+ * can make them vanish, so they are work, not pipeline overhead. Counting
+ * only the loop would charge them to the pipeline. Both sums are printed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runLocal } from '../coordinator/local-runner.ts';
+import { enqueueRuns, startRecorder } from '../coordinator/queue/index.ts';
+import { loadSpecFile } from '../coordinator/spec/index.ts';
+import type { QueuedRun, Store } from '../coordinator/store/index.ts';
+import { rows } from '../test/support/pipeline.ts';
+import { type SweepProcess, spawnSweep } from '../test/support/processes.ts';
+import { createTrainPool } from '../workers/pool.ts';
+import { train } from '../workers/train.ts';
+
+/** Settings of the real runs: a few hundred ms each on this machine. */
+const REAL_SETTINGS = { problem: 'sine', width: 20, steps: 6000 };
+
+/**
+ * Seeds of the warm-up sweeps, whose runs go before each timed sweep:
+ * threads compile each activation's code on its first runs, which is not
+ * the steady state (and a sweep of thousands of runs does it once).
+ */
+const WARMUP_SEEDS = 4;
+
+/** Activations of the real runs: different costs per step. */
+const ACTIVATIONS = ['tanh', 'relu', 'swish'];
+
+/** What `busyCores` prints, also for `--json`. */
+export interface BusyFigure {
+  name: string;
+  runs: number;
+  wallMs: number;
+  /** wallMs ÷ (sum of single-thread times ÷ 2). */
+  ratio: number;
+}
+
+/** Where the sweeps are recorded, and how output goes out. */
+export interface BusyContext {
+  redisUrl: string;
+  dir: string;
+  store: Store;
+  /** Prints one line (nothing with `--json`). */
+  print: (line: string) => void;
+}
+
+/** The target: wall time within this factor of the ideal. */
+export const BUSY_TARGET = 1.15;
+
+interface RealSweep {
+  name: string;
+  sweepId: number;
+  plan: Awaited<ReturnType<typeof loadSpecFile>>;
+  runs: QueuedRun[];
+}
+
+async function realSweep(
+  ctx: BusyContext,
+  name: string,
+  seeds: number,
+): Promise<RealSweep> {
+  const specPath = join(ctx.dir, `${name}.json`);
+  const spec = {
+    name,
+    settings: REAL_SETTINGS,
+    grid: { activation: ACTIVATIONS },
+    seeds,
+    retries: 0,
+  };
+  writeFileSync(specPath, JSON.stringify(spec));
+  const plan = await loadSpecFile(specPath);
+  const { sweepId } = await ctx.store.createSweep(plan);
+  return { name, sweepId, plan, runs: await ctx.store.pendingRuns(sweepId) };
+}
+
+/** CPU ms of each run's `train()` on this thread, one after another. */
+function singleThreadMs(runs: readonly QueuedRun[]) {
+  let cpuMs = 0;
+  let loopMs = 0;
+  for (const run of runs) {
+    const before = process.cpuUsage();
+    const result = train(run.config);
+    const used = process.cpuUsage(before);
+    cpuMs += (used.user + used.system) / 1000;
+    loopMs += result.metrics.wall_ms;
+  }
+  return { cpuMs, loopMs };
+}
+
+/** Resolves once the recorder has recorded `n` finals of sweep runs. */
+function finalsOf(runs: readonly QueuedRun[]) {
+  const ids = new Set(runs.map((run) => run.runId));
+  let left = ids.size;
+  let resolve: () => void = () => {};
+  const done = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const onRecorded = (events: readonly { kind: string; runId: string }[]) => {
+    for (const e of events) {
+      if (e.kind === 'final' && ids.delete(e.runId)) left--;
+    }
+    if (left === 0) resolve();
+  };
+  return { done, onRecorded };
+}
+
+async function localFigure(
+  ctx: BusyContext,
+  sweep: RealSweep,
+  warmup: RealSweep,
+) {
+  const pool = createTrainPool({ threads: 2 });
+  await Promise.all(warmup.runs.map((run) => pool.run(run.config)));
+  const start = performance.now();
+  await runLocal({
+    store: ctx.store,
+    pool,
+    sweep: { ...sweep.plan, sweepId: sweep.sweepId },
+    runs: sweep.runs,
+    concurrency: 2,
+  });
+  const wallMs = performance.now() - start;
+  await pool.close();
+  return wallMs;
+}
+
+/** Starts workers, warms their threads with a few runs, resolves them. */
+async function warmWorkers(
+  ctx: BusyContext,
+  threads: number[],
+  warmup: RealSweep,
+): Promise<SweepProcess[]> {
+  const workers = threads.map((n) =>
+    spawnSweep(['worker', '--redis', ctx.redisUrl, '--threads', `${n}`]),
+  );
+  await Promise.all(workers.map((w) => w.waitFor('joined')));
+  const finals = finalsOf(warmup.runs);
+  const recorder = await startRecorder(ctx.redisUrl, ctx.store, finals);
+  await enqueueRuns(ctx.redisUrl, warmup.plan, warmup.runs);
+  await finals.done;
+  await recorder.stop();
+  return workers;
+}
+
+async function distributedFigure(
+  ctx: BusyContext,
+  sweep: RealSweep,
+  workers: SweepProcess[],
+): Promise<number> {
+  const finals = finalsOf(sweep.runs);
+  const recorder = await startRecorder(ctx.redisUrl, ctx.store, finals);
+  const start = performance.now();
+  await enqueueRuns(ctx.redisUrl, sweep.plan, sweep.runs);
+  await finals.done;
+  const wallMs = performance.now() - start;
+  await recorder.stop();
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  return wallMs;
+}
+
+/** How two workers shared a sweep: runs each, and when each finished. */
+async function split(ctx: BusyContext, sweep: RealSweep): Promise<string> {
+  const per = await rows(
+    ctx.store.path,
+    'SELECT worker, count(*) AS runs, max(ended_at) AS last FROM attempts ' +
+      `WHERE run_id IN (SELECT run_id FROM runs WHERE sweep_id = ` +
+      `${sweep.sweepId}) GROUP BY worker ORDER BY worker`,
+  );
+  const shares = per.map((w) => String(w.runs)).join(' / ');
+  const lasts = per.map((w) => Number(w.last));
+  const apart = Math.max(...lasts) - Math.min(...lasts);
+  return `runs per worker ${shares}, last results ${apart} ms apart`;
+}
+
+/**
+ * Runs the three sweeps of `seeds × 3` real runs and prints each one's
+ * wall time against the ideal.
+ */
+export async function busyCores(
+  ctx: BusyContext,
+  seeds: number,
+): Promise<BusyFigure[]> {
+  const sweeps = {
+    local: await realSweep(ctx, 'real-local', seeds),
+    one: await realSweep(ctx, 'real-one-worker', seeds),
+    two: await realSweep(ctx, 'real-two-workers', seeds),
+    warmup: await realSweep(ctx, 'real-warmup', WARMUP_SEEDS),
+    warmup2: await realSweep(ctx, 'real-warmup-2', WARMUP_SEEDS),
+  };
+  const runs = sweeps.local.runs;
+  singleThreadMs(sweeps.warmup.runs);
+  const single = singleThreadMs(runs);
+  const ideal = single.cpuMs / 2;
+  ctx.print(
+    `real runs: ${runs.length} (${JSON.stringify(REAL_SETTINGS)}, ` +
+      `activation ${ACTIVATIONS.join('/')}); one thread, one by one: ` +
+      `train() CPU ${(single.cpuMs / 1000).toFixed(2)} s in all ` +
+      `(training loops alone ${(single.loopMs / 1000).toFixed(2)} s), ` +
+      `${(single.cpuMs / runs.length).toFixed(0)} ms per run; ideal on 2 ` +
+      `cores ${(ideal / 1000).toFixed(2)} s`,
+  );
+
+  const figures: BusyFigure[] = [];
+  const report = (name: string, wallMs: number) => {
+    const ratio = wallMs / ideal;
+    figures.push({ name, runs: runs.length, wallMs, ratio });
+    ctx.print(
+      `${name.padEnd(44)} ${String(runs.length).padStart(7)} ` +
+        `in ${(wallMs / 1000).toFixed(2).padStart(6)} s = ` +
+        `${ratio.toFixed(2)} × ideal (target ≤ ${BUSY_TARGET})`,
+    );
+  };
+
+  const local = await localFigure(ctx, sweeps.local, sweeps.warmup);
+  report('real runs, local mode, 2 threads', local);
+  const one = await warmWorkers(ctx, [2], sweeps.warmup);
+  report(
+    'real runs, one worker --threads 2',
+    await distributedFigure(ctx, sweeps.one, one),
+  );
+  const two = await warmWorkers(ctx, [1, 1], sweeps.warmup2);
+  const wallMs = await distributedFigure(ctx, sweeps.two, two);
+  report('real runs, two workers --threads 1', wallMs);
+  ctx.print(`  ${await split(ctx, sweeps.two)}`);
+  return figures;
+}

@@ -1,0 +1,72 @@
+/**
+ * CPU time of processes and of their threads, read from /proc (Linux), for
+ * the benchmarks: what each part of the pipeline costs per run, apart from
+ * the wall time that other work on a shared machine stretches.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ). */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU milliseconds in a /proc `stat` file, or NaN. */
+function statMs(path: string): number {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after pid
+    // and comm), in clock ticks.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU milliseconds (user + system) process `pid` has used so far. */
+export function processCpuMs(pid: number | undefined): number {
+  return pid ? statMs(`/proc/${pid}/stat`) : Number.NaN;
+}
+
+/** CPU milliseconds so far of each thread of `pid`, by thread id. */
+export function threadCpuMs(pid: number | undefined): Map<number, number> {
+  const threads = new Map<number, number>();
+  if (!pid) return threads;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      threads.set(Number(tid), statMs(`/proc/${pid}/task/${tid}/stat`));
+    }
+  } catch {
+    // The process is gone: no threads.
+  }
+  return threads;
+}
+
+/**
+ * A process's CPU between two readings, split into its main thread (whose
+ * thread id is the process id) and all its other threads (worker threads,
+ * V8's compiler and garbage-collector helpers, libuv's pool).
+ */
+export interface CpuSplit {
+  main: number;
+  others: number;
+  /** The busiest other threads' shares, largest first. */
+  busiest: number[];
+}
+
+/** Starts measuring `pid`; the returned function reads the split since. */
+export function cpuSplitSince(pid: number | undefined): () => CpuSplit {
+  const before = threadCpuMs(pid);
+  return () => {
+    const after = threadCpuMs(pid);
+    let main = 0;
+    const others: number[] = [];
+    for (const [tid, ms] of after) {
+      const used = ms - (before.get(tid) ?? 0);
+      if (tid === pid) main = used;
+      else others.push(used);
+    }
+    others.sort((a, b) => b - a);
+    const sum = others.reduce((total, ms) => total + ms, 0);
+    return { main, others: sum, busiest: others };
+  };
+}
