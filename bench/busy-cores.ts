@@ -25,6 +25,7 @@ import { rows } from '../test/support/pipeline.ts';
 import { type SweepProcess, spawnSweep } from '../test/support/processes.ts';
 import { createTrainPool } from '../workers/pool.ts';
 import { train } from '../workers/train.ts';
+import { othersCpuSince } from './cpu-time.ts';
 
 /** Settings of the real runs: a few hundred ms each on this machine. */
 const REAL_SETTINGS = { problem: 'sine', width: 20, steps: 6000 };
@@ -46,6 +47,8 @@ export interface BusyFigure {
   wallMs: number;
   /** wallMs ÷ (sum of single-thread times ÷ 2). */
   ratio: number;
+  /** Cores other processes kept busy meanwhile, on average. */
+  othersCores: number;
 }
 
 /** Where the sweeps are recorded, and how output goes out. */
@@ -55,6 +58,8 @@ export interface BusyContext {
   store: Store;
   /** Prints one line (nothing with `--json`). */
   print: (line: string) => void;
+  /** Process ids of redis-server and this process, for CPU accounting. */
+  pids: (number | undefined)[];
 }
 
 /** The target: wall time within this factor of the ideal. */
@@ -117,24 +122,45 @@ function finalsOf(runs: readonly QueuedRun[]) {
   return { done, onRecorded };
 }
 
+/** Wall time of `work`, and the cores others kept busy meanwhile. */
+interface Timing {
+  wallMs: number;
+  othersCores: number;
+}
+
+async function timing(
+  ctx: BusyContext,
+  workers: SweepProcess[],
+  work: () => Promise<unknown>,
+): Promise<Timing> {
+  const others = othersCpuSince(() => [
+    ...ctx.pids,
+    ...workers.map((w) => w.pid),
+  ]);
+  const start = performance.now();
+  await work();
+  const wallMs = performance.now() - start;
+  return { wallMs, othersCores: others() / wallMs };
+}
+
 async function localFigure(
   ctx: BusyContext,
   sweep: RealSweep,
   warmup: RealSweep,
-) {
+): Promise<Timing> {
   const pool = createTrainPool({ threads: 2 });
   await Promise.all(warmup.runs.map((run) => pool.run(run.config)));
-  const start = performance.now();
-  await runLocal({
-    store: ctx.store,
-    pool,
-    sweep: { ...sweep.plan, sweepId: sweep.sweepId },
-    runs: sweep.runs,
-    concurrency: 2,
-  });
-  const wallMs = performance.now() - start;
+  const measured = await timing(ctx, [], () =>
+    runLocal({
+      store: ctx.store,
+      pool,
+      sweep: { ...sweep.plan, sweepId: sweep.sweepId },
+      runs: sweep.runs,
+      concurrency: 2,
+    }),
+  );
   await pool.close();
-  return wallMs;
+  return measured;
 }
 
 /** Starts workers, warms their threads with a few runs, resolves them. */
@@ -159,16 +185,16 @@ async function distributedFigure(
   ctx: BusyContext,
   sweep: RealSweep,
   workers: SweepProcess[],
-): Promise<number> {
+): Promise<Timing> {
   const finals = finalsOf(sweep.runs);
   const recorder = await startRecorder(ctx.redisUrl, ctx.store, finals);
-  const start = performance.now();
-  await enqueueRuns(ctx.redisUrl, sweep.plan, sweep.runs);
-  await finals.done;
-  const wallMs = performance.now() - start;
+  const measured = await timing(ctx, workers, async () => {
+    await enqueueRuns(ctx.redisUrl, sweep.plan, sweep.runs);
+    await finals.done;
+  });
   await recorder.stop();
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-  return wallMs;
+  return measured;
 }
 
 /** How two workers shared a sweep: runs each, and when each finished. */
@@ -214,13 +240,14 @@ export async function busyCores(
   );
 
   const figures: BusyFigure[] = [];
-  const report = (name: string, wallMs: number) => {
+  const report = (name: string, { wallMs, othersCores }: Timing) => {
     const ratio = wallMs / ideal;
-    figures.push({ name, runs: runs.length, wallMs, ratio });
+    figures.push({ name, runs: runs.length, wallMs, ratio, othersCores });
     ctx.print(
       `${name.padEnd(44)} ${String(runs.length).padStart(7)} ` +
         `in ${(wallMs / 1000).toFixed(2).padStart(6)} s = ` +
-        `${ratio.toFixed(2)} × ideal (target ≤ ${BUSY_TARGET})`,
+        `${ratio.toFixed(2)} × ideal (target ≤ ${BUSY_TARGET}); other ` +
+        `processes kept ${othersCores.toFixed(2)} cores busy meanwhile`,
     );
   };
 
@@ -232,8 +259,10 @@ export async function busyCores(
     await distributedFigure(ctx, sweeps.one, one),
   );
   const two = await warmWorkers(ctx, [1, 1], sweeps.warmup2);
-  const wallMs = await distributedFigure(ctx, sweeps.two, two);
-  report('real runs, two workers --threads 1', wallMs);
+  report(
+    'real runs, two workers --threads 1',
+    await distributedFigure(ctx, sweeps.two, two),
+  );
   ctx.print(`  ${await split(ctx, sweeps.two)}`);
   return figures;
 }

@@ -70,3 +70,37 @@ export function cpuSplitSince(pid: number | undefined): () => CpuSplit {
     return { main, others: sum, busiest: others };
   };
 }
+
+/**
+ * CPU milliseconds the whole machine has spent busy so far, all cores
+ * together (user, nice, system, irq, softirq and steal of /proc/stat).
+ */
+export function machineBusyMs(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, , , irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const ticks = user + nice + system + irq + softirq + steal;
+    return (ticks * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Starts measuring how busy the machine is with processes other than
+ * `ours`; the returned function gives their CPU milliseconds since.
+ * Processes that `ours` started and that ended meanwhile count as
+ * others.
+ */
+export function othersCpuSince(
+  ours: () => (number | undefined)[],
+): () => number {
+  const sum = () => ours().reduce((t: number, pid) => t + processCpuMs(pid), 0);
+  const machine = machineBusyMs();
+  const mine = sum();
+  return () => machineBusyMs() - machine - (sum() - mine);
+}

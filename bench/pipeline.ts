@@ -40,7 +40,12 @@ import { startRedis } from '../test/support/redis.ts';
 import { createTrainPool } from '../workers/pool.ts';
 import { parseRunConfig, type RunConfig } from '../workers/run-config.ts';
 import { type BusyFigure, busyCores } from './busy-cores.ts';
-import { type CpuSplit, cpuSplitSince, processCpuMs } from './cpu-time.ts';
+import {
+  type CpuSplit,
+  cpuSplitSince,
+  othersCpuSince,
+  processCpuMs,
+} from './cpu-time.ts';
 
 /** The parts of the benchmark, in the order they run. */
 const PARTS = ['bullmq', 'pool', 'end-to-end', 'enqueue', 'real'] as const;
@@ -256,6 +261,7 @@ async function endToEnd(
   const before = [worker.pid, process.pid, redisPid].map(processCpuMs);
   const workerSplit = cpuSplitSince(worker.pid);
   const coordinatorSplit = cpuSplitSince(process.pid);
+  const others = othersCpuSince(() => [worker.pid, process.pid, redisPid]);
   const done = finals(bench.runs.length);
   const ms = await timed(async () => {
     await enqueueRuns(url, bench.plan, bench.runs);
@@ -263,6 +269,7 @@ async function endToEnd(
   });
   const after = [worker.pid, process.pid, redisPid].map(processCpuMs);
   const splits = [workerSplit(), coordinatorSplit()];
+  const othersCores = others() / ms;
   record('end to end: enqueue, train, record in SQLite', RUNS, ms);
   const [w, c, r] = after.map((a, i) => (a - before[i]) / RUNS);
   print(
@@ -272,6 +279,9 @@ async function endToEnd(
   );
   print(`    worker: ${splitText(splits[0], RUNS)}`);
   print(`    coordinator: ${splitText(splits[1], RUNS)}`);
+  print(
+    `  other processes kept ${othersCores.toFixed(2)} cores busy meanwhile`,
+  );
   await worker.kill('SIGTERM');
   await recorder.stop();
   await store.close();
@@ -329,10 +339,15 @@ async function enqueueFigures(url: string, redis: Redis): Promise<void> {
   );
 }
 
-async function realRuns(url: string, dir: string): Promise<BusyFigure[]> {
+async function realRuns(
+  url: string,
+  dir: string,
+  redisPid: number | undefined,
+): Promise<BusyFigure[]> {
   const store = await openStore(join(dir, 'real.sqlite'));
+  const pids = [process.pid, redisPid];
   try {
-    return await busyCores({ redisUrl: url, dir, store, print }, SEEDS);
+    return await busyCores({ redisUrl: url, dir, store, print, pids }, SEEDS);
   } finally {
     await store.close();
   }
@@ -352,7 +367,7 @@ async function main(): Promise<void> {
     const memory = await redis.info('memory');
     const used = /used_memory_human:(\S+)/.exec(memory)?.[1];
     print(`Redis memory after: ${used}`);
-    if (ONLY.has('real')) busy = await realRuns(server.url, dir);
+    if (ONLY.has('real')) busy = await realRuns(server.url, dir, server.pid);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ figures, busy })}\n`);
     }
