@@ -38,6 +38,7 @@ import {
   BusyError,
   checkSqlText,
   exampleQueries,
+  MAX_CONSOLE_SQL,
   type SqlConsole,
   toCsv,
 } from './sql-console.ts';
@@ -246,6 +247,58 @@ function mountApi(app: express.Express, deps: AppDeps): void {
   mountConsoleApi(app, deps);
 }
 
+/** Longest JSON body of a console POST, bytes. */
+const JSON_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Longest form body of a console POST, bytes: room for the longest SQL
+ * text the console takes with every character percent-encoded from three
+ * UTF-8 bytes, rounded up to whole kB.
+ */
+const FORM_BODY_LIMIT = Math.ceil((9 * MAX_CONSOLE_SQL) / 1024 + 1) * 1024;
+
+/** The body types a console POST may use. */
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
+
+/**
+ * Parses the body of a console POST: JSON `{"sql": "..."}` (scripts) or a
+ * form with one field `sql` (the console page). A form lifts the length
+ * limit of a URL, which Node.js puts at 16 kB with the other headers.
+ */
+const consoleBody = [
+  express.json({ limit: JSON_BODY_LIMIT, strict: true }),
+  express.urlencoded({
+    extended: false,
+    limit: FORM_BODY_LIMIT,
+    parameterLimit: 10,
+  }),
+];
+
+/** Mounts a console POST route: its body parsed, then `handler`. */
+function postConsole(app: express.Express, path: string, handler: Handler) {
+  app.post(path, ...consoleBody, handler);
+}
+
+/** The `sql` of a console POST, its parameters and fields checked. */
+function sqlOfBody(req: Request): unknown {
+  checkParamNames(req.query as RawQuery, ['token']);
+  if (!req.is(BODY_TYPES)) {
+    throw new ParamError(
+      'content-type',
+      req.headers['content-type'] ?? '',
+      BODY_TYPES,
+      415,
+      'send JSON {"sql": "..."} or a form with the field sql',
+    );
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new ParamError('body', body, 'a JSON object {"sql": "..."}');
+  }
+  checkParamNames(body, ['sql']);
+  return body.sql;
+}
+
 function mountConsoleApi(app: express.Express, deps: AppDeps): void {
   const { sqlConsole, view } = deps;
   const q = (req: Request) => req.query as RawQuery;
@@ -262,25 +315,11 @@ function mountConsoleApi(app: express.Express, deps: AppDeps): void {
     checkParamNames(q(req), ['sql', 'token']);
     sendJson(res, await sqlConsole.run(q(req).sql));
   });
-  app.post(
-    '/api/query',
-    express.json({ limit: '64kb', strict: true }),
-    async (req, res) => {
-      checkParamNames(q(req), ['token']);
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) {
-        throw new ParamError('body', body, 'a JSON object {"sql": "..."}');
-      }
-      checkParamNames(body, ['sql']);
-      sendJson(res, await sqlConsole.run(body.sql));
-    },
-  );
-  app.get('/api/query.csv', async (req, res) => {
-    checkParamNames(q(req), ['sql', 'token']);
-    const result = await sqlConsole.run(
-      q(req).sql,
-      sqlConsole.limits.csvMaxRows,
-    );
+  postConsole(app, '/api/query', async (req, res) => {
+    sendJson(res, await sqlConsole.run(sqlOfBody(req)));
+  });
+  const sendCsv = async (res: Response, sql: unknown) => {
+    const result = await sqlConsole.run(sql, sqlConsole.limits.csvMaxRows);
     // A CSV has no place to say it was cut short: a header does.
     if (result.truncated) res.setHeader('X-Rows-Truncated', 'true');
     res
@@ -288,6 +327,13 @@ function mountConsoleApi(app: express.Express, deps: AppDeps): void {
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', 'attachment; filename="query.csv"')
       .send(toCsv(result));
+  };
+  app.get('/api/query.csv', async (req, res) => {
+    checkParamNames(q(req), ['sql', 'token']);
+    await sendCsv(res, q(req).sql);
+  });
+  postConsole(app, '/api/query.csv', async (req, res) => {
+    await sendCsv(res, sqlOfBody(req));
   });
 }
 
@@ -325,35 +371,51 @@ function mountPages(
   });
   get('/console', async (req, res) => {
     checkParamNames(q(req), ['sql', 'token']);
-    const raw = q(req).sql;
-    const [sweeps, schema] = await Promise.all([view.sweeps(), view.schema()]);
-    const examples = exampleQueries(sweeps.map((s) => s.name));
-    const sql = raw === undefined ? examples[0].sql : checkSqlText(raw);
-    let result = null;
-    let error = null;
-    if (raw !== undefined) {
-      try {
-        result = await deps.sqlConsole.run(sql);
-      } catch (e) {
-        if (!(e instanceof InputError) && !(e instanceof BusyError)) throw e;
-        error = e.message;
-      }
-    }
-    const { limits } = deps.sqlConsole;
-    const status = error ? 400 : 200;
-    sendHtml(
-      res,
-      consolePage(context(), {
-        sql,
-        result,
-        error,
-        examples,
-        schema,
-        ...limits,
-      }),
-      status,
-    );
+    await sendConsole(res, deps, context(), q(req).sql);
   });
+  // The page's form posts a statement too long for a URL.
+  postConsole(app, '/console', async (req, res) => {
+    await sendConsole(res, deps, context(), sqlOfBody(req));
+  });
+}
+
+/**
+ * The console page: the examples, and the result of `raw` (or the first
+ * example when no statement was sent) or why it was refused.
+ */
+async function sendConsole(
+  res: Response,
+  deps: AppDeps,
+  ctx: PageContext,
+  raw: unknown,
+): Promise<void> {
+  const { view, sqlConsole } = deps;
+  const [sweeps, schema] = await Promise.all([view.sweeps(), view.schema()]);
+  const examples = exampleQueries(sweeps.map((s) => s.name));
+  const sql = raw === undefined ? examples[0].sql : checkSqlText(raw);
+  let result = null;
+  let error = null;
+  if (raw !== undefined) {
+    try {
+      result = await sqlConsole.run(sql);
+    } catch (e) {
+      if (!(e instanceof InputError) && !(e instanceof BusyError)) throw e;
+      error = e.message;
+    }
+  }
+  const status = error ? 400 : 200;
+  sendHtml(
+    res,
+    consolePage(ctx, {
+      sql,
+      result,
+      error,
+      examples,
+      schema,
+      ...sqlConsole.limits,
+    }),
+    status,
+  );
 }
 
 /** The JSON body of any error, and its HTTP status. */
@@ -367,14 +429,7 @@ export function errorBody(error: unknown): ErrorBody {
   }
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const type = (error as { type?: unknown }).type;
-    const message =
-      type === 'entity.parse.failed'
-        ? 'the request body is not valid JSON'
-        : type === 'entity.too.large'
-          ? 'the request body is too large (at most 64 kB)'
-          : `malformed request (HTTP ${status})`;
-    return { error: { status, message } };
+    return { error: { status, message: bodyErrorMessage(error, status) } };
   }
   return {
     error: {
@@ -382,6 +437,21 @@ export function errorBody(error: unknown): ErrorBody {
       message: 'the dashboard failed to answer; the cause is in its log',
     },
   };
+}
+
+/** What was wrong with a request body that could not be read. */
+function bodyErrorMessage(error: unknown, status: number): string {
+  const { type, limit } = error as { type?: unknown; limit?: unknown };
+  if (type === 'entity.parse.failed') {
+    return 'the request body is not valid JSON';
+  }
+  if (type === 'entity.too.large' && typeof limit === 'number') {
+    return `the request body is too large (at most ${Math.round(limit / 1024)} kB)`;
+  }
+  if (type === 'parameters.too.many') {
+    return 'the form has too many fields; send only sql';
+  }
+  return `malformed request (HTTP ${status})`;
 }
 
 function errorHandler(deps: AppDeps, context: () => PageContext) {

@@ -29,13 +29,14 @@ export class ParamError extends InputError {
    * @param parameter name of the parameter, e.g. `x` or `filter.width`
    * @param value what the request gave
    * @param allowed the allowed values, or a phrase describing them
-   * @param status 400 (malformed, the default) or 404 (unknown name)
+   * @param status 400 (malformed, the default), 404 (unknown name) or
+   *   415 (a body of a type not taken)
    */
   constructor(
     readonly parameter: string,
     readonly value: unknown,
     readonly allowed: readonly string[] | string,
-    readonly status: 400 | 404 = 400,
+    readonly status: 400 | 404 | 415 = 400,
     detail?: string,
   ) {
     super(paramMessage(parameter, value, allowed, detail));

@@ -1,6 +1,7 @@
 /**
  * The SQL console: a query box, saved examples, the result as a table and
- * a CSV download. Works without JavaScript (the form is a GET).
+ * a CSV download. Works without JavaScript: the form is a GET (console.js
+ * posts a statement too long for a URL), the download a form POST.
  */
 
 import type { ExampleQuery } from '../../coordinator/store/example-queries.ts';
@@ -33,14 +34,18 @@ function resultTable(view: ConsoleView, result: QueryResult): Html {
           : html`<td class="${typeof v === 'number' ? 'num' : ''}">${String(v)}</td>`,
       )}</tr>`,
   );
-  const csv = `/api/query.csv${queryString({ sql: view.sql })}`;
   const more = result.truncated
     ? html` — only the first ${formatCount(view.maxRows)} rows are shown;
         the CSV has up to ${formatCount(view.csvMaxRows)}`
     : '';
-  return html`<p class="result-line" id="result-line">
+  // A form, not a link: the statement travels in the body, where its
+  // length is not bound by the URL's.
+  return html`<div class="result-line" id="result-line">
       ${formatCount(result.rows.length)} rows in ${Math.round(result.elapsedMs)} ms${more}
-      · <a href="${csv}" download="query.csv">Download CSV</a></p>
+      · <form method="post" action="/api/query.csv" class="csv-form"
+        id="csv-form"><input type="hidden" name="sql" value="${view.sql}"
+        ><button type="submit" class="link" id="csv-download"
+        >Download CSV</button></form></div>
     <div class="result-wrap"><table class="result" id="result">
       <thead><tr>${header}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }

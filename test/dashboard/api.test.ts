@@ -347,6 +347,107 @@ describe('dashboard API', () => {
     assert.equal(page.truncated, true);
   });
 
+  /**
+   * A statement of about 18,000 characters, within the console's limit of
+   * 20,000 but past what fits in a URL: a list of run ids, as a user
+   * pastes it. It selects every run of the list, in grid order.
+   */
+  function longStatement(): { sql: string; ids: string[] } {
+    const ids = h.sweep.runs.slice(0, 200).map((r) => r.runId);
+    let sql = 'SELECT run_id, status FROM results WHERE run_id IN (';
+    for (let i = 0; sql.length < 18_000; i++) {
+      sql += `'${ids[i % ids.length]}',\n  `;
+    }
+    sql += "'none') ORDER BY idx";
+    return { sql, ids };
+  }
+
+  const form = (fields: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+  test('a statement too long for a URL gets its CSV by POST, as a form or as JSON', async () => {
+    const { sql, ids } = longStatement();
+    assert.ok(sql.length > 16_384 && sql.length < 20_000, `${sql.length}`);
+    const byGet = await h.fetch(
+      `/api/query.csv?sql=${encodeURIComponent(sql)}`,
+    );
+    assert.equal(byGet.status, 431, 'the URL is past Node.js header limit');
+
+    const expected = [
+      'run_id,status',
+      ...h.sweep.runs
+        .filter((r) => ids.includes(r.runId))
+        .map((r) => `${r.runId},${r.status}`),
+    ];
+    const json = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql }),
+    };
+    for (const init of [form({ sql }), json]) {
+      const csv = await h.fetch('/api/query.csv', init);
+      assert.equal(csv.status, 200, csv.text);
+      assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+      assert.match(csv.headers.get('content-disposition') ?? '', /attachment/);
+      assert.deepEqual(csv.text.trimEnd().split('\r\n'), expected);
+    }
+  });
+
+  test('a console POST takes only sql, as JSON or a form', async () => {
+    const sql = 'SELECT 1 AS one';
+    const extra = await h.fetch('/api/query.csv', form({ sql, limit: '5' }));
+    assert.equal(extra.status, 400);
+    assert.equal(
+      (extra.json() as { error: Json }).error.parameter,
+      'limit' as never,
+    );
+    const plain = await h.fetch('/api/query.csv', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: sql,
+    });
+    assert.equal(plain.status, 415);
+    assert.match(plain.text, /application\/json.*x-www-form-urlencoded/);
+    const formPost = await h.fetch('/api/query', form({ sql }));
+    assert.equal(formPost.status, 200);
+    assert.deepEqual((formPost.json() as Json).rows, [[1]] as never);
+    const huge = await h.fetch(
+      '/api/query.csv',
+      form({ sql: `SELECT '${'é'.repeat(35_000)}'` }),
+    );
+    assert.equal(huge.status, 413);
+    assert.match(huge.text, /too large \(at most \d+ kB\)/);
+    const tooLong = await h.fetch(
+      '/api/query.csv',
+      form({ sql: `SELECT '${'x'.repeat(20_000)}'` }),
+    );
+    assert.equal(tooLong.status, 400);
+    assert.match(tooLong.text, /too long; allowed: at most 20000/);
+  });
+
+  test('the console page runs a long statement sent by its form, and posts its CSV', async () => {
+    const { sql } = longStatement();
+    const page = await h.fetch('/console', form({ sql }));
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /id="result"/);
+    const csvForm =
+      /<form method="post" action="\/api\/query\.csv"[\s\S]*?<\/form>/.exec(
+        page.text,
+      );
+    assert.ok(csvForm, 'the download is a form that posts the statement');
+    const value = /name="sql" value="([^"]*)"/.exec(csvForm[0])?.[1] ?? '';
+    const unescaped = value
+      .replaceAll('&#39;', "'")
+      .replaceAll('&quot;', '"')
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&amp;', '&');
+    assert.equal(unescaped, sql);
+  });
+
   test('the console keeps NaN apart from Infinity and NULL', async () => {
     const sql =
       "SELECT final_loss, rel_l2, nan_metrics FROM results WHERE status = 'diverged' LIMIT 1";

@@ -6,7 +6,7 @@
  * test/output/screenshots/ for review.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -102,6 +102,15 @@ describe('dashboard in a browser', () => {
 
   const shot = (name: string) =>
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  /** The text of the file that `click` downloads. */
+  const downloaded = async (click: Promise<void>): Promise<string> => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      click,
+    ]);
+    return readFileSync(await download.path(), 'utf8');
+  };
 
   test('the sweeps page shows the sweep, its progress, and goes live', async () => {
     await page.goto(base);
@@ -205,13 +214,41 @@ describe('dashboard in a browser', () => {
       .allTextContents();
     assert.deepEqual(first.slice(0, 2), ['relu', 'autodiff']);
     assert.match(await text(page.locator('#result-line')), /4 rows/);
-    const csv = await page.locator('#result-line a').getAttribute('href');
-    assert.match(csv ?? '', /^\/api\/query\.csv\?sql=/);
+    assert.match(page.url(), /\/console\?sql=SELECT/, 'a short one is a GET');
+    const csv = await downloaded(page.click('#csv-download'));
+    const [header, ...records] = csv.trimEnd().split('\r\n');
+    assert.equal(header, 'activation,gradient,failed,runs');
+    assert.deepEqual(records.sort(), [
+      'relu,analytic,0,2',
+      'relu,autodiff,2,2',
+      'tanh,analytic,0,2',
+      'tanh,autodiff,0,2',
+    ]);
     await shot('console');
 
     await page.click('.examples a >> nth=0');
     await page.locator('#result').waitFor();
     assert.match(await page.inputValue('#sql'), /FROM results/);
+  });
+
+  test('a statement too long for a URL runs and downloads too', async () => {
+    await page.goto(`${base}console`);
+    // About 18,000 characters: past the 16 kB a URL may take, within the
+    // console's 20,000.
+    const clauses = Array.from(
+      { length: 900 },
+      (_, i) => `'seed-${String(i).padStart(4, '0')}'`,
+    );
+    const sql =
+      'SELECT activation, count(*) AS runs FROM results WHERE ' +
+      `run_id NOT IN (${clauses.join(',\n      ')}) GROUP BY 1 ORDER BY 1`;
+    assert.ok(sql.length > 16_384 && sql.length < 20_000, `${sql.length}`);
+    await page.fill('#sql', sql);
+    await page.click('#run-query');
+    await page.locator('#result').waitFor();
+    assert.match(await text(page.locator('#result-line')), /2 rows/);
+    const csv = await downloaded(page.click('#csv-download'));
+    assert.equal(csv, 'activation,runs\r\nrelu,4\r\ntanh,4\r\n');
   });
 
   test('a refused query says why', async () => {
