@@ -3,7 +3,7 @@
  * through Redis (distributed mode) or in memory (local mode) to the recorder,
  * the one writer of the store.
  */
-import type { FinalStatus, TrainResult } from './result.ts';
+import type { FinalResult, FinalStatus } from './result.ts';
 
 interface EventBase {
   /** Run id: the hash of sweep name and canonical run config. */
@@ -33,8 +33,11 @@ export interface RetryEvent extends EventBase {
 export interface FinalEvent extends EventBase {
   kind: 'final';
   status: FinalStatus;
-  /** Present for `done`, `inaccurate` and `diverged`. */
-  result?: TrainResult;
+  /**
+   * Present for `done`, `inaccurate` and `diverged`; from a worker with
+   * its curve and samples already as text (`RecordedResult`).
+   */
+  result?: FinalResult;
   /** Why the run `crashed`, hit its `timeout` or was `cancelled`. */
   error?: string;
 }

@@ -5,7 +5,7 @@
  */
 import type { RecorderEvent } from './events.ts';
 import type { TrainPool } from './pool.ts';
-import { type FinalStatus, type TrainResult, verdict } from './result.ts';
+import { type FinalStatus, type RecordedResult, verdict } from './result.ts';
 import type { RunConfig } from './run-config.ts';
 import { STARTED_BYTES, startedAt } from './train-task.ts';
 
@@ -148,7 +148,7 @@ export async function executeAttempt(
 
 /** How the training of one try ended. */
 type Ending =
-  | { result: TrainResult }
+  | { result: RecordedResult }
   | { failure: unknown; aborted: boolean; reason: unknown };
 
 /** Trains in the pool under the time limit and `signal`. */
@@ -175,7 +175,12 @@ async function train(
 }
 
 type LastEvent =
-  | { kind: 'final'; status: FinalStatus; result?: TrainResult; error?: string }
+  | {
+      kind: 'final';
+      status: FinalStatus;
+      result?: RecordedResult;
+      error?: string;
+    }
   | { kind: 'retry'; error: string };
 
 /** The event that ends the try, or none for a hand-back. */

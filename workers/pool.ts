@@ -3,7 +3,7 @@
  * event loop stays free to renew job locks and record events.
  */
 import { Piscina } from 'piscina';
-import type { TrainResult } from './result.ts';
+import type { RecordedResult } from './result.ts';
 import type { RunConfig } from './run-config.ts';
 import type { TrainTask } from './train-task.ts';
 
@@ -36,7 +36,7 @@ export interface TrainPool {
     config: RunConfig,
     signal?: AbortSignal,
     started?: SharedArrayBuffer,
-  ): Promise<TrainResult>;
+  ): Promise<RecordedResult>;
   /** Stops every thread, aborting work in progress. */
   close(): Promise<void>;
 }
@@ -46,7 +46,7 @@ const TASK_FILE = new URL('./train-task.mjs', import.meta.url).href;
 /** Starts `threads` training threads. */
 export function createTrainPool(options: TrainPoolOptions): TrainPool {
   const heapMb = options.maxOldGenerationSizeMb ?? DEFAULT_THREAD_HEAP_MB;
-  const piscina = new Piscina<TrainTask, TrainResult>({
+  const piscina = new Piscina<TrainTask, RecordedResult>({
     filename: TASK_FILE,
     minThreads: options.threads,
     maxThreads: options.threads,

@@ -1,6 +1,7 @@
 /**
  * What one training run returns, and the run states of a sweep.
  */
+import { stringifyJson } from '../coordinator/cli/json-numbers.ts';
 
 /** Every state a run can be in. */
 export const RUN_STATUSES = [
@@ -84,6 +85,60 @@ export interface TrainResult {
   samples: { x: number[]; u: number[]; u_star: number[] };
 }
 
+/**
+ * A result on its way to the store: the curve and samples already in the
+ * JSON text the store keeps (`curves.loss_json`, `curves.samples_json`,
+ * NaN and ±Infinity spelled as strings). A training thread writes that
+ * text while it is free, so neither the worker's main thread nor the
+ * recorder has to turn hundreds of numbers into text and back.
+ */
+export interface RecordedResult {
+  outcome: TrainResult['outcome'];
+  metrics: RunMetrics;
+  /** `{"step":[…],"loss":[…]}`. */
+  loss_json: string;
+  /** `{"x":[…],"u":[…],"u_star":[…]}`. */
+  samples_json: string;
+}
+
+/** A final result as events carry it: either form. */
+export type FinalResult = TrainResult | RecordedResult;
+
+function hasNonFinite(values: readonly number[]): boolean {
+  for (const value of values) if (!Number.isFinite(value)) return true;
+  return false;
+}
+
+/** `stringifyJson` of number arrays, without its per-value replacer. */
+function seriesJson(series: Record<string, number[]>): string {
+  for (const values of Object.values(series)) {
+    if (hasNonFinite(values)) return stringifyJson(series);
+  }
+  return JSON.stringify(series);
+}
+
+/** The curve and samples of `result` as the store's JSON text. */
+export function seriesTexts(
+  result: FinalResult,
+): Pick<RecordedResult, 'loss_json' | 'samples_json'> {
+  if ('loss_json' in result) return result;
+  const { curve, samples } = result;
+  return {
+    loss_json: seriesJson({ step: curve.step, loss: curve.loss }),
+    samples_json: seriesJson({
+      x: samples.x,
+      u: samples.u,
+      u_star: samples.u_star,
+    }),
+  };
+}
+
+/** `result` with its curve and samples as the store's JSON text. */
+export function recordedResult(result: TrainResult): RecordedResult {
+  const { outcome, metrics } = result;
+  return { outcome, metrics, ...seriesTexts(result) };
+}
+
 /** Progress report from a training loop. */
 export interface TrainProgress {
   step: number;
@@ -97,7 +152,7 @@ export interface TrainProgress {
  * @param threshold largest `rel_l2` that counts as `done` (default 5e-3)
  */
 export function verdict(
-  result: TrainResult,
+  result: Pick<TrainResult, 'outcome' | 'metrics'>,
   threshold = DEFAULT_REL_L2_THRESHOLD,
 ): 'done' | 'inaccurate' | 'diverged' {
   if (result.outcome === 'diverged') return 'diverged';

@@ -4,7 +4,7 @@
  * `.ts` files by themselves).
  */
 import { injectFault } from './faults.ts';
-import type { TrainResult } from './result.ts';
+import { type RecordedResult, recordedResult } from './result.ts';
 import type { RunConfig } from './run-config.ts';
 import { train } from './train.ts';
 
@@ -40,9 +40,12 @@ export function startedAt(buffer: SharedArrayBuffer): number | undefined {
   return new Float64Array(buffer, 8, 1)[0];
 }
 
-/** Trains `job.config` and returns its result (plain, cloneable data). */
-export default function trainTask(job: TrainTask): TrainResult {
+/**
+ * Trains `job.config` and returns its result with the curve and samples as
+ * text: cheap to send to the main thread, and ready for the store.
+ */
+export default function trainTask(job: TrainTask): RecordedResult {
   if (job.started) markStarted(job.started);
   injectFault(job.config);
-  return train(job.config);
+  return recordedResult(train(job.config));
 }

@@ -2,10 +2,11 @@
  * Events as text for the Redis stream. JSON cannot carry NaN or ±Infinity,
  * which are legitimate metric and curve values, so the number fields of a
  * result travel as the strings "NaN", "Infinity" and "-Infinity" and are
- * turned back into numbers on the way out.
+ * turned back into numbers on the way out. A result whose curve and
+ * samples are already text (`RecordedResult`) keeps that text as it is.
  */
 import type { RecorderEvent } from '../../workers/events.ts';
-import type { TrainResult } from '../../workers/result.ts';
+import type { FinalResult, TrainResult } from '../../workers/result.ts';
 
 type Numbers = number[];
 
@@ -41,7 +42,10 @@ function readMetrics(metrics: Record<string, unknown>) {
   }
 }
 
-function spellResult(result: TrainResult) {
+function spellResult(result: FinalResult) {
+  if ('loss_json' in result) {
+    return { ...result, metrics: spellMetrics(result.metrics) };
+  }
   return {
     ...result,
     metrics: spellMetrics(result.metrics),
@@ -54,8 +58,9 @@ function spellResult(result: TrainResult) {
   };
 }
 
-function readResult(result: TrainResult): void {
+function readResult(result: FinalResult): void {
   readMetrics(result.metrics as unknown as Record<string, unknown>);
+  if ('loss_json' in result) return;
   const { curve, samples } = result;
   read(curve.step);
   read(curve.loss);

@@ -6,8 +6,11 @@
  */
 
 import type { FinalEvent, RecorderEvent } from '../../workers/events.ts';
-import type { FinalStatus, RunStatus } from '../../workers/result.ts';
-import { stringifyJson } from '../cli/json-numbers.ts';
+import {
+  type FinalStatus,
+  type RunStatus,
+  seriesTexts,
+} from '../../workers/result.ts';
 import { encodeMetrics, METRIC_NAMES } from './metric-values.ts';
 import type { Connection, SqlParams } from './sqlite.ts';
 
@@ -181,12 +184,8 @@ function applyFinal(changes: Changes, run: RunState, event: FinalEvent): void {
   if (!OPEN_STATUSES.includes(run.status)) return;
   changes.metrics.push(metricsRow(event, attempt));
   if (event.result) {
-    const { curve, samples } = event.result;
-    changes.curves.push([
-      run.run_id,
-      stringifyJson({ step: curve.step, loss: curve.loss }),
-      stringifyJson({ x: samples.x, u: samples.u, u_star: samples.u_star }),
-    ]);
+    const { loss_json, samples_json } = seriesTexts(event.result);
+    changes.curves.push([run.run_id, loss_json, samples_json]);
   }
   setStatus(run, event.status, event.at);
   const latest = changes.finished.get(run.sweep_id) ?? event.at;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { stringifyJson } from '../../coordinator/cli/json-numbers.ts';
 import { durableOptions } from '../../coordinator/queue/connection.ts';
 import {
   decodeEvents,
@@ -24,7 +25,7 @@ import {
   QUEUE,
 } from '../../coordinator/queue/keys.ts';
 import type { FinalEvent, RecorderEvent } from '../../workers/events.ts';
-import type { TrainResult } from '../../workers/result.ts';
+import { recordedResult, type TrainResult } from '../../workers/result.ts';
 import { parseRunConfig } from '../../workers/run-config.ts';
 import { type RedisServer, startRedis } from '../support/redis.ts';
 
@@ -120,7 +121,43 @@ test('events keep NaN and ±Infinity through the stream encoding', () => {
   assert.deepEqual(back, event);
   assert.ok(Object.is(back.result?.metrics.rel_l2, Number.NaN));
   assert.equal(back.result?.metrics.energy, Number.POSITIVE_INFINITY);
-  assert.equal(back.result?.samples.u[1], Number.NEGATIVE_INFINITY);
+  assert.ok(back.result && 'samples' in back.result);
+  assert.equal(back.result.samples.u[1], Number.NEGATIVE_INFINITY);
+});
+
+test('a result whose curve and samples are text travels unchanged', () => {
+  const trained = result(Number.NaN);
+  const recorded = recordedResult(trained);
+  // The text is what the store keeps: stringifyJson of the same arrays.
+  assert.equal(
+    recorded.loss_json,
+    stringifyJson({ step: [0, 1], loss: [1, Number.NaN] }),
+  );
+  assert.equal(
+    recorded.samples_json,
+    '{"x":[0,1],"u":[0,"-Infinity"],"u_star":[0,0]}',
+  );
+  const finite = recordedResult({
+    ...trained,
+    samples: { x: [0, 0.5], u: [0.1, 1e-300], u_star: [1 / 3, 2] },
+  });
+  assert.equal(
+    finite.samples_json,
+    '{"x":[0,0.5],"u":[0.1,1e-300],"u_star":[0.3333333333333333,2]}',
+  );
+  const event: FinalEvent = {
+    kind: 'final',
+    status: 'diverged',
+    runId: 'a',
+    generation: 0,
+    token: 't',
+    worker: 'w',
+    at: 1,
+    result: recorded,
+  };
+  const [back] = decodeEvents(encodeEvents([event])) as FinalEvent[];
+  assert.deepEqual(back, event);
+  assert.ok(Object.is(back.result?.metrics.final_loss, Number.NaN));
 });
 
 test('enqueue adds each run once, under a job id BullMQ accepts', async () => {
