@@ -4,6 +4,7 @@
  * CSV output.
  */
 
+import { csvLine } from '../coordinator/cli/csv.ts';
 import {
   EXAMPLE_QUERIES,
   type ExampleQuery,
@@ -101,19 +102,14 @@ export function checkSqlText(sql: unknown): string {
   return sql;
 }
 
-/** RFC 4180 CSV of a result: header line, CRLF line ends. */
+/**
+ * RFC 4180 CSV of a result: header line, CRLF line ends, fields as
+ * `sweep query --format csv` writes them (NULL an empty field, an empty
+ * text `""`).
+ */
 export function toCsv(result: QueryResult): string {
-  const lines = [result.columns.map(csvField).join(',')];
-  for (const row of result.rows) {
-    lines.push(row.map((v) => csvField(v === null ? '' : String(v))).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-function csvField(text: string): string {
-  return /[",\r\n]|^\s|\s$/.test(text)
-    ? `"${text.replaceAll('"', '""')}"`
-    : text;
+  const lines = [result.columns, ...result.rows];
+  return lines.map((values) => csvLine(values, '\r\n')).join('');
 }
 
 /** The sweep the README's examples are written for. */

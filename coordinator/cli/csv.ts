@@ -1,5 +1,6 @@
 /**
- * CSV output (RFC 4180 quoting): a field with a comma, a quote, a line
+ * CSV output (RFC 4180 quoting), the same for `sweep query`, `sweep export`
+ * and the dashboard's download: a field with a comma, a quote, a line
  * break or surrounding spaces is quoted and its quotes doubled. NULL is
  * an empty field and an empty string is `""`, so the two stay apart;
  * NaN and ±Infinity are written `NaN`, `Infinity`, `-Infinity`, which
@@ -18,7 +19,13 @@ export function csvField(value: unknown): string {
   return text;
 }
 
-/** One CSV line, with its newline. */
-export function csvLine(values: readonly unknown[]): string {
-  return `${values.map(csvField).join(',')}\n`;
+/**
+ * One CSV line, with its line end: `\n` (default) or `\r\n`, as RFC 4180
+ * has it.
+ */
+export function csvLine(
+  values: readonly unknown[],
+  eol: '\n' | '\r\n' = '\n',
+): string {
+  return `${values.map(csvField).join(',')}${eol}`;
 }

@@ -10,6 +10,7 @@ import {
   RUN_STATUSES,
   type RunStatus,
 } from '../../workers/result.ts';
+import { runSweep } from '../support/processes.ts';
 import type { SyntheticRun } from '../support/synthetic-sweep.ts';
 import { type Harness, parseNumbers, startHarness } from './harness.ts';
 
@@ -446,6 +447,35 @@ describe('dashboard API', () => {
       .replaceAll('&gt;', '>')
       .replaceAll('&amp;', '&');
     assert.equal(unescaped, sql);
+  });
+
+  test('the CSV download writes fields as sweep query --format csv does', async () => {
+    // NULL, an empty text, spaces around, a comma, a quote, a line break,
+    // a number and the store's non-finite spellings.
+    const sql =
+      "SELECT NULL AS none, '' AS empty, ' x ' AS spaced, 'a,b' AS comma, " +
+      `'say "hi"' AS quoted, 'two' || char(10) || 'lines' AS broken, ` +
+      "1.5 AS num, 'NaN' AS nan, 9e999 AS inf UNION ALL " +
+      "SELECT '', NULL, 'x', 'a', 'b', 'c', NULL, NULL, -9e999";
+    const records = [
+      'none,empty,spaced,comma,quoted,broken,num,nan,inf',
+      ',""," x ","a,b","say ""hi""","two\nlines",1.5,NaN,Infinity',
+      '"",,x,a,b,c,,,-Infinity',
+    ];
+    const csv = await h.fetch(`/api/query.csv?sql=${encodeURIComponent(sql)}`);
+    assert.equal(csv.status, 200, csv.text);
+    // The download ends records with RFC 4180's CRLF, the CLI with LF.
+    assert.equal(csv.text, records.map((r) => `${r}\r\n`).join(''));
+    const cli = await runSweep([
+      '--db',
+      h.dbPath,
+      'query',
+      sql,
+      '--format',
+      'csv',
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.stdout, records.map((r) => `${r}\n`).join(''));
   });
 
   test('the console keeps NaN apart from Infinity and NULL', async () => {

@@ -49,7 +49,7 @@ function renderHuman(result: QueryResult): string {
 }
 
 function renderCsv(result: QueryResult): string {
-  return [result.columns, ...result.rows].map(csvLine).join('');
+  return [result.columns, ...result.rows].map((v) => csvLine(v)).join('');
 }
 
 function renderJson(result: QueryResult): string {
