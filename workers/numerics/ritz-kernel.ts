@@ -17,7 +17,8 @@
  * The loops over nodes run in WebAssembly with SIMD, two neurons per
  * instruction (wasm-kernel.ts, wasm/assembly/kernel.ts). A single point,
  * as the metrics and the kink terms need, is evaluated here in JavaScript
- * by `Workspace.networkAt`, with the same sums in the same order.
+ * by `Workspace.networkAt`, with the same sums in the same order (σ of the
+ * smooth activations may differ from the kernel's by a few ulp).
  *
  * Results that are numbers are left in Workspace fields rather than
  * returned: a double returned from a call the JIT does not inline is boxed

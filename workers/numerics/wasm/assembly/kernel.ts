@@ -1,9 +1,11 @@
 /**
  * The Ritz loss and its pointwise chain-rule gradient at a set of nodes,
  * two neurons per f64x2 vector (AssemblyScript, compiled to WebAssembly
- * SIMD). The maths and the order of every operation are those of
- * ../../ritz-kernel.ts; only σ of the smooth activations is computed by
- * other (equally deterministic) series, see lanes.ts.
+ * SIMD). The maths is that of ../../ritz-kernel.ts, and every operation
+ * comes in the order of the JavaScript it replaced (the layers of
+ * activations.ts, Workspace.networkAt, the accumulation loop), so the
+ * results are the same bits, except where σ of a smooth activation comes
+ * from the (equally deterministic) series of lanes.ts: a few ulp.
  *
  * The caller lays everything out in linear memory and passes byte offsets
  * (all multiples of 16):
@@ -388,7 +390,8 @@ let networkSlope: f64 = 0;
 
 /**
  * N = Σ cᵢσᵢ + d and N′ = Σ cᵢwᵢσᵢ′, even neurons summed in lane 0 and odd
- * ones in lane 1: the two partial sums of ritz-kernel.ts, in its order.
+ * ones in lane 1: the two partial sums of Workspace.networkAt, in its
+ * order.
  */
 function network(d: f64): void {
   const c = cAt;
