@@ -102,7 +102,8 @@ function armTimeLimit(
 
 /**
  * Makes one try of `job` on `pool` and emits its events through `emit`:
- * `start`, then one of
+ * `start` when a thread takes the run (none when the try is stopped while
+ * the run still waits for a thread), then one of
  *
  * - `final` with the verdict (`done`, `inaccurate`, `diverged`) when
  *   training returns;
@@ -128,14 +129,17 @@ export async function executeAttempt(
     token: ctx.token,
     worker: ctx.worker,
   };
-  // Neither event waits for the one before to be confirmed: emitters keep
-  // order, and an emitter may send a short try's two events together.
-  const announced = Promise.resolve(
-    emit({ kind: 'start', ...base, at: now() }),
-  );
-  announced.catch(() => {});
+  // The start is announced when a thread takes the run (it may wait in
+  // line first), and neither event waits for the one before to be
+  // confirmed: emitters keep order, and may send a short try's two events
+  // together.
+  let announced: Promise<void> = Promise.resolve();
+  const announce = () => {
+    announced = Promise.resolve(emit({ kind: 'start', ...base, at: now() }));
+    announced.catch(() => {});
+  };
 
-  const ending = await train(pool, job, ctx.signal);
+  const ending = await train(pool, job, ctx.signal, announce);
   const last = lastEvent(ending, ctx.finalAttempt, job.threshold);
   if (!last) {
     await announced;
@@ -151,11 +155,15 @@ type Ending =
   | { result: RecordedResult }
   | { failure: unknown; aborted: boolean; reason: unknown };
 
-/** Trains in the pool under the time limit and `signal`. */
+/**
+ * Trains in the pool under the time limit and `signal`; `onBegin` is
+ * called when a thread takes the run.
+ */
 async function train(
   pool: TrainPool,
   job: RunJob,
   signal: AbortSignal | undefined,
+  onBegin: () => void,
 ): Promise<Ending> {
   const controller = new AbortController();
   const began = new SharedArrayBuffer(STARTED_BYTES);
@@ -164,7 +172,8 @@ async function train(
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return { result: await pool.run(job.config, controller.signal, began) };
+    const options = { signal: controller.signal, started: began, onBegin };
+    return { result: await pool.run(job.config, options) };
   } catch (failure) {
     const { aborted, reason } = controller.signal;
     return { failure, aborted, reason: aborted ? reason : undefined };

@@ -21,24 +21,52 @@ export interface TrainPoolOptions {
   maxOldGenerationSizeMb?: number;
 }
 
+/** Options of one `TrainPool.run`. */
+export interface PoolRunOptions {
+  /**
+   * Aborting it takes a waiting run out of the line, or terminates the
+   * thread training it (a fresh one takes its place); either way the run
+   * rejects.
+   */
+  signal?: AbortSignal;
+  /**
+   * `STARTED_BYTES` of shared memory, marked by the thread when it begins
+   * the task; read it with `startedAt`.
+   */
+  started?: SharedArrayBuffer;
+  /** Called once, when the run is handed to a free thread. */
+  onBegin?: () => void;
+}
+
 /** A fixed set of training threads. */
 export interface TrainPool {
   /** Number of threads. */
   readonly threads: number;
   /**
-   * Trains one run in a free thread (queued while all are busy). Rejects
-   * when the task throws or its thread dies. Aborting `signal` terminates
-   * the thread doing the work (a fresh one takes its place) and rejects.
-   * `started` (`STARTED_BYTES` of shared memory) is marked when a thread
-   * begins the task; read it with `startedAt`.
+   * Trains one run in a free thread; while all are busy, runs wait in
+   * line, first come first served. Rejects when the task throws, its
+   * thread dies or `options.signal` aborts.
    */
-  run(
-    config: RunConfig,
-    signal?: AbortSignal,
-    started?: SharedArrayBuffer,
-  ): Promise<RecordedResult>;
+  run(config: RunConfig, options?: PoolRunOptions): Promise<RecordedResult>;
   /** Stops every thread, aborting work in progress. */
   close(): Promise<void>;
+}
+
+/** A run waiting for a free thread. */
+interface Waiting {
+  config: RunConfig;
+  options: PoolRunOptions;
+  resolve: (result: RecordedResult) => void;
+  reject: (error: unknown) => void;
+  onAbort?: () => void;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const error = new Error('The task has been aborted', {
+    cause: signal.reason,
+  });
+  error.name = 'AbortError';
+  return error;
 }
 
 const TASK_FILE = new URL('./train-task.mjs', import.meta.url).href;
@@ -54,10 +82,70 @@ export function createTrainPool(options: TrainPoolOptions): TrainPool {
     concurrentTasksPerWorker: 1,
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
   });
-  return {
-    threads: options.threads,
-    run: (config, signal, started) =>
-      piscina.run({ config, started }, { signal }),
-    close: () => piscina.destroy(),
-  };
+  return new LinedPool(piscina, options.threads);
+}
+
+/**
+ * Keeps the line of waiting runs itself, not in Piscina, so that a run is
+ * known to begin when it is handed over: Piscina only ever gets runs that
+ * a thread is free for.
+ */
+class LinedPool implements TrainPool {
+  private readonly line: Waiting[] = [];
+  private busy = 0;
+
+  constructor(
+    private readonly piscina: Piscina<TrainTask, RecordedResult>,
+    readonly threads: number,
+  ) {}
+
+  run(config: RunConfig, options: PoolRunOptions = {}) {
+    return new Promise<RecordedResult>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(abortError(signal));
+      const next = { config, options, resolve, reject };
+      if (this.busy < this.threads) this.begin(next);
+      else this.wait(next);
+    });
+  }
+
+  close(): Promise<void> {
+    for (const next of this.line.splice(0)) {
+      next.reject(new Error('the training pool was closed'));
+    }
+    return this.piscina.destroy();
+  }
+
+  private begin(next: Waiting): void {
+    const { signal, started, onBegin } = next.options;
+    this.busy++;
+    onBegin?.();
+    this.piscina
+      .run({ config: next.config, started }, { signal })
+      .then(next.resolve, next.reject)
+      .finally(() => {
+        this.busy--;
+        this.advance();
+      });
+  }
+
+  private wait(next: Waiting): void {
+    const { signal } = next.options;
+    next.onAbort = () => {
+      const at = this.line.indexOf(next);
+      if (at >= 0) this.line.splice(at, 1);
+      next.reject(abortError(signal as AbortSignal));
+    };
+    signal?.addEventListener('abort', next.onAbort, { once: true });
+    this.line.push(next);
+  }
+
+  private advance(): void {
+    while (this.busy < this.threads && this.line.length > 0) {
+      const next = this.line.shift() as Waiting;
+      const { signal } = next.options;
+      if (next.onAbort) signal?.removeEventListener('abort', next.onAbort);
+      this.begin(next);
+    }
+  }
 }

@@ -1,8 +1,8 @@
 /**
- * The distributed worker: a BullMQ Worker on the `train` queue whose
- * concurrency is its Piscina pool size. Training runs in the pool, so the
- * main thread stays free to renew job locks; every try's events go to the
- * Redis stream before its job completes.
+ * The distributed worker: a BullMQ Worker on the `train` queue taking one
+ * job per training thread, two while runs are short. Training runs in the
+ * pool, so the main thread stays free to renew job locks; every try's
+ * events go to the Redis stream before its job completes.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -35,6 +35,18 @@ export const DEFAULT_GRACE_MS = 30_000;
  * Redis instead of two; a longer one is shown as running this much later.
  */
 const START_LINGER_MS = 20;
+
+/**
+ * While runs take less than this on average, milliseconds, each thread
+ * gets a second job waiting in line, so that it starts its next run as
+ * soon as one ends instead of after the round trips to Redis that end a
+ * job and fetch the next. Longer runs are not held back from other
+ * workers that way.
+ */
+const PREFETCH_BELOW_MS = 50;
+
+/** Weight of the latest run in the running mean of run durations. */
+const DURATION_WEIGHT = 0.1;
 
 /** When to say that Redis does not answer yet at start, milliseconds. */
 const WAIT_NOTICE_MS = 2000;
@@ -86,6 +98,8 @@ interface Active {
   sweep: string;
   runId: string;
   controller: AbortController;
+  /** When a thread took the run (Unix ms); undefined while it waits. */
+  begun?: number;
 }
 
 /** What a completed job returns to BullMQ: small on purpose. */
@@ -120,6 +134,8 @@ class SweepWorkerImpl implements SweepWorker {
   private redisUp = true;
   private lastError = '';
   private stopping: Promise<'clean' | 'forced'> | undefined;
+  /** Running mean of how long runs take, ms; undefined before the first. */
+  private meanRunMs: number | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
@@ -171,6 +187,7 @@ class SweepWorkerImpl implements SweepWorker {
       `worker ${this.id} stopping: taking no more runs, ` +
         `${this.active.size} running get ${durationOf(graceMs)} to finish`,
     );
+    this.handBackWaiting();
     const handBack = setTimeout(() => this.handBackAll(), graceMs);
     let forced: NodeJS.Timeout | undefined;
     const deadline = new Promise<'forced'>((resolve) => {
@@ -196,6 +213,27 @@ class SweepWorkerImpl implements SweepWorker {
     this.client.disconnect();
     this.log(`worker ${this.id} stopped`);
     return how;
+  }
+
+  /** Runs still waiting for a thread go back to the queue at once. */
+  private handBackWaiting(): void {
+    for (const { controller, begun } of this.active.values()) {
+      if (begun === undefined) controller.abort(new HandBack('not begun'));
+    }
+  }
+
+  /**
+   * Takes a second job per thread while runs are short, one per thread
+   * otherwise (see `PREFETCH_BELOW_MS`).
+   */
+  private noteRunMs(ms: number): void {
+    const mean = this.meanRunMs ?? ms;
+    this.meanRunMs = mean + DURATION_WEIGHT * (ms - mean);
+    const perThread = this.meanRunMs < PREFETCH_BELOW_MS ? 2 : 1;
+    const wanted = this.options.threads * perThread;
+    if (this.bull && !this.stopping && this.bull.concurrency !== wanted) {
+      this.bull.concurrency = wanted;
+    }
   }
 
   /** Stops the running tries; their jobs go back to the queue. */
@@ -273,18 +311,12 @@ class SweepWorkerImpl implements SweepWorker {
     const tryNumber = job.attemptsMade + 1;
     const controller = new AbortController();
     const token = randomUUID();
-    this.active.set(token, {
+    const active: Active = {
       sweep: data.sweep,
       runId: data.runId,
       controller,
-    });
-    const started = Date.now();
-    if (this.options.logRuns !== false) {
-      this.log(
-        `run ${data.runId} of sweep ${data.sweep} started ` +
-          `(try ${tryNumber} of ${attempts})`,
-      );
-    }
+    };
+    this.active.set(token, active);
     let crash = '';
     const end = await executeAttempt(
       this.pool,
@@ -296,8 +328,15 @@ class SweepWorkerImpl implements SweepWorker {
         signal: controller.signal,
       },
       (event) => {
-        if (event.kind === 'retry') crash = event.error;
-        if (event.kind === 'final') this.logFinal(data, event, started);
+        if (event.kind === 'start') {
+          active.begun = event.at;
+          this.logStart(data, tryNumber, attempts);
+        } else {
+          if (event.kind === 'retry') crash = event.error;
+          const begun = active.begun ?? event.at;
+          if (active.begun !== undefined) this.noteRunMs(event.at - begun);
+          this.logFinal(data, event, begun);
+        }
         return this.emit(event);
       },
     ).finally(() => this.active.delete(token));
@@ -327,6 +366,14 @@ class SweepWorkerImpl implements SweepWorker {
     } finally {
       this.handingBack--;
     }
+  }
+
+  private logStart(data: RunJob, tryNumber: number, attempts: number) {
+    if (this.options.logRuns === false) return;
+    this.log(
+      `run ${data.runId} of sweep ${data.sweep} started ` +
+        `(try ${tryNumber} of ${attempts})`,
+    );
   }
 
   private logFinal(data: RunJob, event: RecorderEvent, started: number) {

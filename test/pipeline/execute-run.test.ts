@@ -148,3 +148,33 @@ test('cancel stops the try; a hand-back leaves no event', async () => {
   assert.equal(handed.end, 'abandoned');
   assert.deepEqual(kinds(handed.events), ['start']);
 });
+
+test('a run waiting for a thread starts when one frees, or leaves the line', async () => {
+  // Two runs of seed 11 hold both threads for 400 ms; the others wait.
+  const sleepers = [
+    attempt(job(11, { runId: 'sleep-a' })),
+    attempt(job(11, { runId: 'sleep-b' })),
+  ];
+  const waiting = attempt(job(14));
+  const handBack = new AbortController();
+  const handed = attempt(job(15), { signal: handBack.signal });
+  const cancel = new AbortController();
+  const cancelled = attempt(job(16), { signal: cancel.signal });
+  setTimeout(() => {
+    handBack.abort(new HandBack());
+    cancel.abort(new Error('sweep s cancelled'));
+  }, 100);
+
+  // Taken out of the line before any thread took them: no start.
+  assert.equal((await handed).end, 'abandoned');
+  assert.deepEqual((await handed).events, []);
+  assert.deepEqual(kinds((await cancelled).events), ['final cancelled']);
+
+  const [first] = await Promise.all(sleepers);
+  const late = await waiting;
+  assert.deepEqual(kinds(late.events), ['start', 'final inaccurate']);
+  // Its start is when a sleeper's thread became free: the sleep blocks
+  // for at least 400 ms after that sleeper's own start (clock: whole ms).
+  const gap = late.events[0].at - first.events[0].at;
+  assert.ok(gap >= 399, `started ${gap} ms after the sleeper`);
+});
