@@ -5,8 +5,26 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 
-/** Exit codes of the CLI. */
-export const EXIT = { ok: 0, workFailed: 1, badInput: 2 } as const;
+/**
+ * Exit codes of the CLI: 0 ok, 1 the work failed, 2 bad input, and 130
+ * when `run`, `resume` or `retry` was stopped by Ctrl-C or SIGTERM (128 +
+ * SIGINT, as shells report an interrupted command, so that a script can
+ * tell an interruption from a failure).
+ */
+export const EXIT = {
+  ok: 0,
+  workFailed: 1,
+  badInput: 2,
+  interrupted: 130,
+} as const;
+
+/** How `run`, `resume` and `retry` end, for their help. */
+export const SESSION_EXIT_HELP =
+  'Exit 0 when every run has a final result (failed configurations are ' +
+  'findings), 1 when the work failed or the sweep was cancelled, 2 on ' +
+  'bad input, 130 after Ctrl-C or SIGTERM: the runs without a final ' +
+  'result are left for `sweep resume` (with --redis, workers go on and ' +
+  'their results wait in Redis).';
 
 /** Bad input from the user: printed without a stack, exit code 2. */
 export { InputError as UsageError } from '../input-error.ts';

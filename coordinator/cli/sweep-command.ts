@@ -13,6 +13,7 @@ import {
   type SessionMode,
   type SessionNotice,
   type SessionResult,
+  type SweepSession,
 } from '../sweep-session.ts';
 import { EXIT, type GlobalOptions } from './common.ts';
 import { renderFailureTable } from './failure-table.ts';
@@ -31,8 +32,8 @@ import {
 /** Crashed tries logged one by one; past this, one line says so. */
 const MAX_RETRY_LINES = 20;
 
-/** Exit code after Ctrl-C (128 + SIGINT), as shells expect. */
-export const EXIT_INTERRUPTED = 130;
+/** Exit code after Ctrl-C or SIGTERM (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = EXIT.interrupted;
 
 /** Writes one log line to stderr. */
 export function logLine(line: string): void {
@@ -100,6 +101,8 @@ export interface SessionCommand {
  * Runs a session for a command end to end and sets `process.exitCode`:
  * 0 when every run has a final result (or detached), 1 when the sweep was
  * cancelled, 130 after Ctrl-C; throws (exit 1) when the work failed.
+ * After Ctrl-C nothing new is enqueued, reset or trained: the runs without
+ * a final result are left for `sweep resume`.
  */
 export async function runSessionCommand(
   command: SessionCommand,
@@ -124,26 +127,71 @@ export async function runSessionCommand(
   });
 
   let result: SessionResult;
+  let prepared = false;
   try {
-    await session.prepare();
-    const { runs, note } = await command.select();
-    if (note) log(note);
-    if (runs.length > 0 && mode.kind === 'local') {
-      log(`training ${plural(runs.length, 'run')} (${describeMode(mode)})`);
-    }
-    if (runs.length > 0 && !command.detach) {
-      progress = startProgress({ sweep: sweep.name });
-    }
-    result =
-      runs.length > 0
-        ? await session.execute(runs, command.detach)
-        : await idleResult(store, sweep.sweepId);
+    // Preparing waits for Redis, which may not answer: Ctrl-C must not
+    // wait for it.
+    prepared = await unlessAborted(session.prepare(), interrupt.signal);
+    result = await selectAndExecute(command, session, interrupt.signal, {
+      log,
+      showProgress: () => {
+        progress = startProgress({ sweep: sweep.name });
+      },
+    });
   } finally {
     stopProgress();
     release();
     await session.close();
   }
   await report(command, mode, result);
+  // A preparation left waiting (for a Redis that does not answer) would
+  // keep the process alive: there is nothing more to wait for.
+  if (!prepared) exitOnceWritten();
+}
+
+/** Chooses the runs and does them, unless Ctrl-C came first. */
+async function selectAndExecute(
+  command: SessionCommand,
+  session: SweepSession,
+  interrupt: AbortSignal,
+  ui: { log: (line: string) => void; showProgress: () => void },
+): Promise<SessionResult> {
+  const { store, sweep } = command;
+  const mode = modeOf(command.options);
+  const { runs, note } = interrupt.aborted
+    ? { runs: [] }
+    : await command.select();
+  if (interrupt.aborted) {
+    return idleResult(store, sweep.sweepId, 'interrupted');
+  }
+  if (note) ui.log(note);
+  if (runs.length === 0) return idleResult(store, sweep.sweepId, 'complete');
+  if (mode.kind === 'local') {
+    ui.log(`training ${plural(runs.length, 'run')} (${describeMode(mode)})`);
+  }
+  if (!command.detach) ui.showProgress();
+  return session.execute(runs, command.detach);
+}
+
+/**
+ * Resolves true once `work` is done (rejecting as it does), or false as
+ * soon as `signal` aborts; `work` then goes on unobserved.
+ */
+function unlessAborted(
+  work: Promise<unknown>,
+  signal: AbortSignal,
+): Promise<boolean> {
+  work.catch(() => {});
+  if (signal.aborted) return Promise.resolve(false);
+  const aborted = new Promise<boolean>((resolve) => {
+    signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
+  return Promise.race([work.then(() => true), aborted]);
+}
+
+/** Exits with `process.exitCode` once standard output is flushed. */
+function exitOnceWritten(): void {
+  process.stdout.write('', () => process.exit());
 }
 
 /** Logs notices, the first `MAX_RETRY_LINES` crashed tries one by one. */
@@ -160,12 +208,14 @@ function noticeLogger(log: (line: string) => void, sweep: string) {
   };
 }
 
+/** The result of a session that trained nothing. */
 async function idleResult(
   store: Store,
   sweepId: number,
+  outcome: 'complete' | 'interrupted',
 ): Promise<SessionResult> {
   const counts = fullCounts(await store.statusCounts(sweepId));
-  return { outcome: 'complete', enqueued: 0, counts, elapsedMs: 0 };
+  return { outcome, enqueued: 0, counts, elapsedMs: 0 };
 }
 
 /**

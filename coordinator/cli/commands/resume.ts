@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ResumeOptions } from '../actions/resume.ts';
+import { SESSION_EXIT_HELP } from '../common.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Registers `sweep resume`. */
@@ -16,7 +17,7 @@ export const register: RegisterCommand = (program) => {
       'Record the results still waiting in Redis (with --redis), then run ' +
         'exactly the runs of SWEEP without a final result and record ' +
         'results until every run has one, as `sweep run` does. A complete ' +
-        'sweep runs nothing.',
+        `sweep runs nothing. ${SESSION_EXIT_HELP}`,
     )
     .argument('<sweep>', 'sweep name')
     .option(

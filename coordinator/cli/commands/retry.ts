@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { FINAL_STATUSES, type FinalStatus } from '../../../workers/result.ts';
 import type { RetryOptions } from '../actions/retry.ts';
+import { SESSION_EXIT_HELP } from '../common.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Default states that `sweep retry` runs again. */
@@ -38,7 +39,7 @@ export const register: RegisterCommand = (program) => {
         'their results are deleted, their tries kept, and each trains ' +
         'again as a new try (a late result of an old try is ignored). ' +
         'Lifts a cancel of the sweep. Then records until every run has a ' +
-        'final result, as `sweep resume` does.',
+        `final result, as \`sweep resume\` does. ${SESSION_EXIT_HELP}`,
     )
     .argument('<sweep>', 'sweep name')
     .option(

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { RunOptions } from '../actions/run.ts';
+import { SESSION_EXIT_HELP } from '../common.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Registers `sweep run`. */
@@ -18,9 +19,7 @@ export const register: RegisterCommand = (program) => {
         'threads, or, with --redis/REDIS_URL, on `sweep worker` processes ' +
         'while this one records their results. Shows progress, ends with ' +
         'the failure table. The same spec again continues the sweep. ' +
-        'Exit 0 when every run has a final result (failed configurations ' +
-        'are findings), 1 when the work failed or the sweep was ' +
-        'cancelled, 2 on bad input, 130 after Ctrl-C (resume continues).',
+        SESSION_EXIT_HELP,
     )
     .argument('<spec>', 'sweep spec file, YAML (.yaml/.yml) or JSON (.json)')
     .option(
