@@ -45,8 +45,11 @@ const START_LINGER_MS = 20;
  */
 const PREFETCH_BELOW_MS = 50;
 
-/** Weight of the latest run in the running mean of run durations. */
-const DURATION_WEIGHT = 0.1;
+/**
+ * Runs over which the mean duration is taken: few enough that a thread's
+ * slow first run (loading the code) is soon forgotten.
+ */
+const RECENT_RUNS = 8;
 
 /** When to say that Redis does not answer yet at start, milliseconds. */
 const WAIT_NOTICE_MS = 2000;
@@ -134,8 +137,8 @@ class SweepWorkerImpl implements SweepWorker {
   private redisUp = true;
   private lastError = '';
   private stopping: Promise<'clean' | 'forced'> | undefined;
-  /** Running mean of how long runs take, ms; undefined before the first. */
-  private meanRunMs: number | undefined;
+  /** How long the latest runs took, ms, oldest first. */
+  private readonly recentRunMs: number[] = [];
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
@@ -227,9 +230,11 @@ class SweepWorkerImpl implements SweepWorker {
    * otherwise (see `PREFETCH_BELOW_MS`).
    */
   private noteRunMs(ms: number): void {
-    const mean = this.meanRunMs ?? ms;
-    this.meanRunMs = mean + DURATION_WEIGHT * (ms - mean);
-    const perThread = this.meanRunMs < PREFETCH_BELOW_MS ? 2 : 1;
+    const recent = this.recentRunMs;
+    recent.push(ms);
+    if (recent.length > RECENT_RUNS) recent.shift();
+    const mean = recent.reduce((sum, each) => sum + each, 0) / recent.length;
+    const perThread = mean < PREFETCH_BELOW_MS ? 2 : 1;
     const wanted = this.options.threads * perThread;
     if (this.bull && !this.stopping && this.bull.concurrency !== wanted) {
       this.bull.concurrency = wanted;

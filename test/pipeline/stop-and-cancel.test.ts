@@ -97,6 +97,40 @@ test('past the grace period a run is handed back and trained elsewhere at once',
   await staying.kill('SIGTERM');
 });
 
+test('on SIGTERM a run waiting in line for a thread is handed back at once', async (t) => {
+  // 30 short runs, then a long one: while runs are short the worker takes
+  // a second job per thread, which waits in line behind the long run.
+  const { fx, enqueue } = await coordinator(t, 'stop-waiting', 40);
+  const long = fx.plan.runs[30];
+  const worker = spawnWorker(server.url, {
+    owner: t,
+    faults: `sleep:3000@seed=${long.config.seed}`,
+    graceMs: 30_000,
+  });
+  await worker.waitFor('joined');
+  await enqueue();
+  await worker.waitFor(`run ${long.runId} of sweep stop-waiting started`);
+  await worker.kill('SIGTERM');
+  assert.equal((await worker.exited).code, 0);
+
+  const lines = worker.lines;
+  const handed = lines.findIndex((l) => l.endsWith('handed back to the queue'));
+  const longEnded = lines.findIndex((l) =>
+    l.startsWith(`run ${long.runId} inaccurate after`),
+  );
+  assert.ok(handed >= 0, `nothing handed back:\n${lines.join('\n')}`);
+  assert.ok(handed < longEnded, 'handed back before the long run ended');
+  // It never began here: it has no try until another worker trains it.
+  const waiting = lines[handed].split(' ')[1];
+  assert.deepEqual(await outcomes(fx.dbPath, waiting), []);
+
+  const staying = spawnWorker(server.url, { owner: t });
+  await eventually('every result', async () => (await finals(fx)) === 40);
+  assert.deepEqual(await outcomes(fx.dbPath, waiting), ['ok']);
+  assert.deepEqual(await outcomes(fx.dbPath, long.runId), ['ok']);
+  await staying.kill('SIGTERM');
+});
+
 test('cancel stops running tries, removes queued ones, and the worker goes on', async (t) => {
   const { fx, recorder, enqueue } = await coordinator(t, 'cancel-me', 8);
   const worker = spawnWorker(server.url, {
