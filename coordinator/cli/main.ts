@@ -80,7 +80,18 @@ async function exitCodeOf(error: unknown): Promise<number> {
   return error instanceof ConfigError ? EXIT.badInput : EXIT.workFailed;
 }
 
+/**
+ * An environment variable set to nothing counts as not set: `REDIS_URL=`
+ * asks for local mode, `SWEEP_DB=` for the default file.
+ */
+function dropEmptyEnv(): void {
+  for (const name of ['SWEEP_DB', 'REDIS_URL']) {
+    if (process.env[name]?.trim() === '') delete process.env[name];
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  dropEmptyEnv();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { RunConfig } from '../../workers/run-config.ts';
+import { plural } from './words.ts';
 
 /**
  * A run config in one line, naming only the settings that matter to it
@@ -39,7 +40,7 @@ export function describeRunConfig(config: RunConfig, training = true): string {
     ...model,
     gradient,
     `${config.optimizer} lr=${config.lr}`,
-    `${config.steps} steps`,
+    plural(config.steps, 'step'),
     `seed ${config.seed}`,
   ].join(' · ');
 }

@@ -28,6 +28,7 @@ import {
   startProgress,
   totalCount,
 } from './progress.ts';
+import { clause, plural } from './words.ts';
 
 /** Crashed tries logged one by one; past this, one line says so. */
 const MAX_RETRY_LINES = 20;
@@ -264,7 +265,7 @@ export function describeNotice(notice: SessionNotice, sweep: string): string {
           : '; retrying';
       const where = notice.worker ? ` on ${notice.worker}` : '';
       const what = `run ${notice.runId} crashed${where}${tries}`;
-      return `${what}: ${notice.error}${when}`;
+      return `${what}: ${clause(notice.error)}${when}`;
     }
     case 'cancel-noticed':
       return `sweep ${sweep} was cancelled: stopping the runs in flight`;
@@ -286,11 +287,6 @@ export function describeNotice(notice: SessionNotice, sweep: string): string {
     case 'error':
       return `error (going on): ${notice.message}`;
   }
-}
-
-/** `1 run`, `3 runs`. */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 async function report(

@@ -73,3 +73,20 @@ test('status of an empty database', async (t) => {
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /known sweeps: none yet/);
 });
+
+test('status of a cancelled sweep says when it was cancelled, not finished', async (t) => {
+  const { path, store, sweepId } = await studyStore(t);
+  const { startedAt } = (await store.getSweep('study'))!;
+  await store.cancelSweep(sweepId, startedAt! + 65_000);
+  const one = await runSweep(['--db', path, 'status', 'study']);
+  assert.equal(one.code, 0, one.stderr);
+  assert.doesNotMatch(one.stdout, /finished cancelled/);
+  assert.match(
+    one.stdout,
+    / · cancelled \d{4}-\d\d-\d\d [\d:]{8} \(after 1m 05s\)$/m,
+  );
+
+  const all = await runSweep(['--db', path, 'status']);
+  assert.match(all.stdout, /^sweep .* ended$/m);
+  assert.match(all.stdout, /^study .* cancelled \d{4}-\d\d-\d\d [\d:]{8}$/m);
+});

@@ -7,7 +7,8 @@ import { safeUrl } from '../../queue/connection.ts';
 import { cancelQueued } from '../../queue/index.ts';
 import { openStore } from '../../store/store.ts';
 import type { GlobalOptions } from '../common.ts';
-import { findSweep, logLine, plural } from '../sweep-command.ts';
+import { findSweep, logLine } from '../sweep-command.ts';
+import { plural } from '../words.ts';
 
 /** Cancels sweep `name`: see `sweep cancel --help`. */
 export async function cancel(name: string, options: GlobalOptions) {

@@ -21,6 +21,7 @@ import {
   toStdout,
   write,
 } from '../results-db.ts';
+import { plural } from '../words.ts';
 
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -112,7 +113,7 @@ export async function exportSweep(
       options.out,
     );
     process.stderr.write(
-      `sweep: wrote ${n} runs of ${name} to ${options.out}\n`,
+      `sweep: wrote ${plural(n, 'run')} of ${name} to ${options.out}\n`,
     );
   } finally {
     await store.close();

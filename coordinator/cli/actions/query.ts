@@ -60,6 +60,11 @@ function renderJson(result: QueryResult): string {
   return `[\n${objects.map((o) => stringifyJson(o)).join(',\n')}\n]\n`;
 }
 
+/** `row was`, `3 rows were`. */
+function firstRows(n: number): string {
+  return n === 1 ? 'row was' : `${n} rows were`;
+}
+
 /** Runs `sql` and prints the result in the chosen format. */
 export async function query(
   sql: string,
@@ -80,7 +85,7 @@ export async function query(
   );
   if (result.truncated) {
     process.stderr.write(
-      `sweep: only the first ${options.maxRows} rows were written; ` +
+      `sweep: only the first ${firstRows(options.maxRows)} written; ` +
         'raise --max-rows for more\n',
     );
   }

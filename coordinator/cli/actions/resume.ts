@@ -9,9 +9,9 @@ import {
   checkDetach,
   findSweep,
   modeOf,
-  plural,
   runSessionCommand,
 } from '../sweep-command.ts';
+import { plural } from '../words.ts';
 
 /** Options of `sweep resume`. */
 export interface ResumeOptions extends GlobalOptions {

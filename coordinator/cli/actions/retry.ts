@@ -7,12 +7,8 @@ import type { FinalStatus } from '../../../workers/result.ts';
 import { clearCancelled } from '../../queue/index.ts';
 import { openStore } from '../../store/store.ts';
 import type { GlobalOptions } from '../common.ts';
-import {
-  findSweep,
-  modeOf,
-  plural,
-  runSessionCommand,
-} from '../sweep-command.ts';
+import { findSweep, modeOf, runSessionCommand } from '../sweep-command.ts';
+import { plural } from '../words.ts';
 
 /** Options of `sweep retry`. */
 export interface RetryOptions extends GlobalOptions {

@@ -11,9 +11,9 @@ import {
   checkDetach,
   logLine,
   modeOf,
-  plural,
   runSessionCommand,
 } from '../sweep-command.ts';
+import { plural } from '../words.ts';
 
 /** Options of `sweep run`. */
 export interface RunOptions extends GlobalOptions {

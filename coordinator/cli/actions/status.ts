@@ -14,6 +14,7 @@ import { stringifyJson } from '../json-numbers.ts';
 import { formatCounts, formatDuration } from '../progress.ts';
 import { openExistingStore, requireSweep } from '../results-db.ts';
 import { renderTable } from '../table.ts';
+import { plural } from '../words.ts';
 
 /** A time as local `YYYY-MM-DD HH:MM:SS`, or `–`. */
 function formatTime(ms: number | null): string {
@@ -30,9 +31,25 @@ function formatProgress(s: SweepSummary): string {
   return `${s.finals}/${s.total} ${Math.floor(s.progress * 100)}%`;
 }
 
+/** When the sweep ended: its finish time, or `cancelled` and when. */
 function formatEnd(s: SweepRow): string {
   if (s.cancelledAt !== null) return `cancelled ${formatTime(s.cancelledAt)}`;
   return formatTime(s.finishedAt);
+}
+
+/**
+ * `finished 2024-05-01 10:00:00 (took 3m 05s)`, or for a cancelled sweep
+ * `cancelled 2024-05-01 10:00:00 (after 1m 10s)`.
+ */
+function describeEnd(s: SweepRow): string {
+  const end = s.cancelledAt ?? s.finishedAt;
+  const span =
+    s.startedAt !== null && end !== null
+      ? ` (${s.cancelledAt !== null ? 'after' : 'took'} ` +
+        `${formatDuration(end - s.startedAt)})`
+      : '';
+  const verb = s.cancelledAt !== null ? 'cancelled' : 'finished';
+  return `${verb} ${formatTime(end)}${span}`;
 }
 
 function renderSweepList(sweeps: SweepSummary[]): string {
@@ -52,7 +69,7 @@ function renderSweepList(sweeps: SweepSummary[]): string {
       { header: 'progress', align: 'right' },
       'states',
       'started',
-      'finished',
+      'ended',
     ],
     rows,
     { maxCellWidth: 80 },
@@ -143,15 +160,11 @@ async function sweepReport(store: Store, name: string) {
 
 function renderSweep(report: Awaited<ReturnType<typeof sweepReport>>) {
   const s = report.sweep;
-  const took =
-    s.startedAt !== null && s.finishedAt !== null
-      ? ` (took ${formatDuration(s.finishedAt - s.startedAt)})`
-      : '';
   const lines = [
-    `sweep ${s.name}: ${s.total} runs · axes ${s.axes.join(', ') || '–'} ` +
-      `· done when rel_l2 ≤ ${s.threshold}`,
+    `sweep ${s.name}: ${plural(s.total, 'run')} · ` +
+      `axes ${s.axes.join(', ') || '–'} · done when rel_l2 ≤ ${s.threshold}`,
     `created ${formatTime(s.createdAt)} · started ${formatTime(s.startedAt)}` +
-      ` · finished ${formatEnd(s)}${took}`,
+      ` · ${describeEnd(s)}`,
     `progress ${formatProgress(s)} · ${formatCounts(s.counts) || 'no runs'}`,
     '',
     renderFailureTable(report.failureTable),
