@@ -7,6 +7,14 @@ import { Redis } from 'ioredis';
 import { redisOptions, safeUrl } from '../coordinator/queue/connection.ts';
 import { type QueueCounts, queueCounts } from '../coordinator/queue/counts.ts';
 
+/**
+ * How long Redis has to answer a first time before it counts as
+ * unreachable, ms: started beside the dashboard (docker compose), it may
+ * refuse connections for a moment, and a loaded machine may take seconds
+ * to connect. Once Redis has answered, a loss is reported at once.
+ */
+export const CONNECT_GRACE_MS = 5000;
+
 /** What the dashboard knows about the queue. */
 export type QueueStatus =
   | { mode: 'local' }
@@ -23,6 +31,11 @@ export type QueueStatus =
       mode: 'redis';
       url: string;
       reachable: false;
+      /**
+       * True while the first connection is under way (no answer and no
+       * error yet): not known to be unreachable.
+       */
+      connecting: boolean;
       /** Why the last poll failed. */
       error: string;
       /** Since when Redis has been unreachable, Unix ms (null: not yet
@@ -39,24 +52,33 @@ export class QueueWatch {
   private client: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
-  private lastError = 'not connected yet';
+  private lastError = 'no answer';
+  /** Whether Redis has answered at least once. */
+  private answered = false;
+  private startedAt = 0;
+  /** The reachability last told to `onChange`. */
+  private told: boolean | undefined;
 
   /**
    * @param redisUrl Redis to watch; undefined for local mode
    * @param pollMs interval between polls, ms
    * @param onChange called when Redis becomes reachable or unreachable
+   * @param connectGraceMs how long Redis has to answer a first time before
+   *   it counts as unreachable (default `CONNECT_GRACE_MS`)
    */
   constructor(
     private readonly redisUrl: string | undefined,
     private readonly pollMs: number,
     private readonly onChange: (status: QueueStatus) => void = () => {},
+    private readonly connectGraceMs = CONNECT_GRACE_MS,
   ) {
     this.current = redisUrl
       ? {
           mode: 'redis',
           url: safeUrl(redisUrl),
           reachable: false,
-          error: 'not checked yet',
+          connecting: true,
+          error: 'connecting',
           since: null,
           counts: null,
           checkedAt: Date.now(),
@@ -72,6 +94,7 @@ export class QueueWatch {
   /** Connects and polls until `stop()`. Resolves after the first poll. */
   async start(): Promise<void> {
     if (!this.redisUrl) return;
+    this.startedAt = Date.now();
     this.client = new Redis({
       ...redisOptions(this.redisUrl),
       maxRetriesPerRequest: 1,
@@ -81,6 +104,9 @@ export class QueueWatch {
     });
     this.client.on('error', (error: Error) => {
       this.lastError = error.message;
+    });
+    this.client.on('ready', () => {
+      this.answered = true;
     });
     await this.firstContact(this.client);
     await this.poll();
@@ -123,31 +149,47 @@ export class QueueWatch {
         checkedAt: Date.now(),
       });
     } catch (error) {
-      const previous = this.current;
-      const wasDown = previous.mode === 'redis' && !previous.reachable;
-      this.update({
-        mode: 'redis',
-        url,
-        reachable: false,
-        error: error instanceof Error ? error.message : String(error),
-        since: (wasDown ? previous.since : null) ?? Date.now(),
-        counts: previous.mode === 'redis' ? previous.counts : null,
-        checkedAt: Date.now(),
-      });
+      this.update(this.down(url, error));
     } finally {
       this.polling = false;
     }
   }
 
+  /**
+   * The state after a failed poll: still connecting (within the grace
+   * period of a first connection), or unreachable.
+   */
+  private down(url: string, error: unknown): QueueStatus {
+    const previous = this.current;
+    const wasDown = previous.mode === 'redis' && !previous.reachable;
+    const waited = Date.now() - this.startedAt;
+    const connecting = !this.answered && waited < this.connectGraceMs;
+    return {
+      mode: 'redis',
+      url,
+      reachable: false,
+      connecting,
+      error: error instanceof Error ? error.message : String(error),
+      since: connecting
+        ? null
+        : ((wasDown ? previous.since : null) ??
+          (this.answered ? Date.now() : this.startedAt)),
+      counts: previous.mode === 'redis' ? previous.counts : null,
+      checkedAt: Date.now(),
+    };
+  }
+
+  /**
+   * Records the latest state; tells `onChange` when Redis is found
+   * reachable or unreachable, once per change, and not while the first
+   * connection is still under way.
+   */
   private update(next: QueueStatus): void {
-    const before = this.current;
     this.current = next;
-    const flipped =
-      before.mode === 'redis' &&
-      next.mode === 'redis' &&
-      (before.reachable !== next.reachable ||
-        (before.reachable === false && before.since === null));
-    if (flipped) this.onChange(next);
+    if (next.mode !== 'redis' || (!next.reachable && next.connecting)) return;
+    if (next.reachable === this.told) return;
+    this.told = next.reachable;
+    this.onChange(next);
   }
 
   /** Stops polling and disconnects. */

@@ -46,6 +46,11 @@ export interface DashboardOptions {
   caching?: boolean;
   /** Interval between polls of Redis, ms (default 2000). */
   queuePollMs?: number;
+  /**
+   * How long Redis has to answer a first time before the dashboard says
+   * it is unreachable, ms (default 5000).
+   */
+  queueConnectGraceMs?: number;
   /** Limits of the SQL console. */
   console?: Partial<ConsoleLimits>;
   /** Called with internal errors (500s); the entry point logs them. */
@@ -124,6 +129,7 @@ export async function startDashboard(
     options.redisUrl,
     options.queuePollMs ?? 2000,
     options.onQueueChange,
+    options.queueConnectGraceMs,
   );
   const live = new LiveHub(view, queue, refreshMs);
   const sqlConsole = new SqlConsole(options.dbPath, {

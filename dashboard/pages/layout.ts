@@ -2,7 +2,7 @@
  * The frame of every page: head, navigation, the queue's state, and the
  * scripts the page needs (served from /static; no inline script).
  */
-import { formatCount, formatDuration } from '../format.ts';
+import { formatCount, formatCountOf, formatDuration } from '../format.ts';
 import { Html, type HtmlValue, html } from '../html.ts';
 import type { QueueStatus } from '../queue-watch.ts';
 
@@ -28,7 +28,10 @@ export interface PageSpec {
   styles?: string[];
 }
 
-/** The queue badge: local mode, Redis counts, or Redis unreachable. */
+/**
+ * The queue badge: local mode, Redis counts, connecting, or Redis
+ * unreachable.
+ */
 export function queueBadge(queue: QueueStatus): Html {
   if (queue.mode === 'local') {
     return html`<span class="queue queue-local" id="queue-status"
@@ -39,7 +42,12 @@ export function queueBadge(queue: QueueStatus): Html {
     const c = queue.counts;
     return html`<span class="queue queue-ok" id="queue-status"
       >Redis: ${formatCount(c.waiting)} waiting · ${formatCount(c.active)}
-      active · ${formatCount(c.workers)} workers</span
+      active · ${formatCountOf(c.workers, 'worker')}</span
+    >`;
+  }
+  if (queue.connecting) {
+    return html`<span class="queue queue-local" id="queue-status"
+      >Redis: connecting to ${queue.url}…</span
     >`;
   }
   const since =

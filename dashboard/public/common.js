@@ -13,6 +13,11 @@
     return value.toLocaleString('en-US');
   }
 
+  /** A count with its noun: `1 worker`, `3 workers`. */
+  function countOf(value, noun) {
+    return `${count(value)} ${value === 1 ? noun : `${noun}s`}`;
+  }
+
   function percent(rate) {
     if (rate === null || rate === undefined) return '—';
     const pct = rate * 100;
@@ -55,9 +60,12 @@
       const c = queue.counts;
       return [
         `Redis: ${count(c.waiting)} waiting · ${count(c.active)} active · ` +
-          `${count(c.workers)} workers`,
+          countOf(c.workers, 'worker'),
         'queue queue-ok',
       ];
+    }
+    if (queue.connecting) {
+      return [`Redis: connecting to ${queue.url}…`, 'queue queue-local'];
     }
     const since =
       queue.since === null ? '' : ` for ${duration(Date.now() - queue.since)}`;

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnSweep } from '../support/processes.ts';
+import { startRedis } from '../support/redis.ts';
 import { tempDir } from './harness.ts';
 
 test('sweep dashboard serves a new store and stops on SIGTERM', async () => {
@@ -49,6 +50,37 @@ test('with a token it prints the address to open once', async () => {
     assert.equal(ok.status, 200);
   } finally {
     await proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Redis from $REDIS_URL is named as such; an empty one means none', async () => {
+  const dir = tempDir();
+  const redis = await startRedis();
+  const db = join(dir, 's.sqlite');
+  const withRedis = spawnSweep(['dashboard', '--db', db, '--port', '0'], {
+    env: { REDIS_URL: redis.url, SWEEP_DASHBOARD_TOKEN: undefined },
+  });
+  const without = spawnSweep(['dashboard', '--db', db, '--port', '0'], {
+    env: { REDIS_URL: '', SWEEP_DASHBOARD_TOKEN: undefined },
+  });
+  try {
+    const serving = await withRedis.waitFor(/dashboard: serving/);
+    assert.ok(
+      serving.includes(`and queue ${redis.url} (from $REDIS_URL) at http`),
+      serving,
+    );
+    await withRedis.waitFor(`dashboard: Redis reachable at ${redis.url}`);
+
+    const local = await without.waitFor(/dashboard: serving/);
+    assert.match(local, /serving .*s\.sqlite at http/);
+    assert.doesNotMatch(local, /queue/);
+    assert.equal((await without.kill('SIGTERM')).code, 0, without.stderr());
+    assert.doesNotMatch(without.stderr(), /Redis/);
+  } finally {
+    await withRedis.kill();
+    await without.kill();
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../coordinator/store/store.ts';
+import { queueBadge } from '../../dashboard/pages/layout.ts';
 import { type QueueStatus, QueueWatch } from '../../dashboard/queue-watch.ts';
 import type { RecorderEvent } from '../../workers/events.ts';
 import { startRedis } from '../support/redis.ts';
@@ -196,14 +197,41 @@ describe('Redis outage', () => {
     }
   });
 
+  test('a Redis that answers within the first seconds is never called unreachable', async () => {
+    // Redis is down when the dashboard starts, as when both start at once
+    // (docker compose), and comes up a second later, within the grace.
+    const redis = await startRedis();
+    await redis.kill();
+    const changes: QueueStatus[] = [];
+    const watch = new QueueWatch(redis.url, 100, (s) => changes.push(s), 5000);
+    try {
+      await watch.start();
+      await new Promise((r) => setTimeout(r, 1000));
+      const early = watch.status;
+      assert.ok(early.mode === 'redis' && !early.reachable);
+      assert.equal(early.connecting, true);
+      assert.match(queueBadge(early).text, /Redis: connecting to redis:/);
+      await redis.restart();
+      for (let i = 0; i < 50 && changes.length < 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(changes.length, 1, 'one change: reachable');
+      assert.ok(changes[0].mode === 'redis' && changes[0].reachable);
+    } finally {
+      watch.stop();
+      await redis.stop();
+    }
+  });
+
   test('an unreachable Redis is reported once, with its error, not every poll', async () => {
     const redis = await startRedis();
     await redis.kill();
     const changes: QueueStatus[] = [];
-    const watch = new QueueWatch(redis.url, 100, (s) => changes.push(s));
+    // A first connection gets 300 ms to succeed before it counts.
+    const watch = new QueueWatch(redis.url, 100, (s) => changes.push(s), 300);
     try {
       await watch.start();
-      await new Promise((r) => setTimeout(r, 800));
+      await new Promise((r) => setTimeout(r, 1000));
       assert.equal(changes.length, 1);
       const [status] = changes;
       assert.ok(status.mode === 'redis' && !status.reachable);

@@ -18,9 +18,15 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Serves the dashboard until SIGINT or SIGTERM. */
+/**
+ * Serves the dashboard until SIGINT or SIGTERM.
+ *
+ * @param redisFromEnv whether `options.redis` came from $REDIS_URL rather
+ *   than --redis (the log says so: the user may not know it is set)
+ */
 export async function serve(
   options: GlobalOptions & DashboardFlags,
+  redisFromEnv = false,
 ): Promise<void> {
   const token =
     options.token ?? (process.env.SWEEP_DASHBOARD_TOKEN || undefined);
@@ -54,7 +60,10 @@ export async function serve(
   const link = token
     ? `${dashboard.url}?token=${encodeURIComponent(token)}`
     : dashboard.url;
-  const queue = options.redis ? ` and queue ${safeUrl(options.redis)}` : '';
+  const source = redisFromEnv ? ' (from $REDIS_URL)' : '';
+  const queue = options.redis
+    ? ` and queue ${safeUrl(options.redis)}${source}`
+    : '';
   log(`dashboard: serving ${options.db}${queue} at ${dashboard.url}`);
   process.stdout.write(`${link}\n`);
   await new Promise<void>((resolve) => {

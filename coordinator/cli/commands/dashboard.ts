@@ -35,6 +35,10 @@ export const register: RegisterCommand = (program) => {
     )
     .action(async (_opts, cmd: Command) => {
       const { serve } = await import('../actions/dashboard.ts');
-      await serve(cmd.optsWithGlobals<GlobalOptions & DashboardFlags>());
+      const fromEnv = cmd.getOptionValueSourceWithGlobals('redis') === 'env';
+      await serve(
+        cmd.optsWithGlobals<GlobalOptions & DashboardFlags>(),
+        fromEnv,
+      );
     });
 };
