@@ -23,6 +23,19 @@ export function formatCount(value: number): string {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/**
+ * A count with its noun: `1 worker`, `1,200 workers`; `irregular` is the
+ * plural when it is not NOUNs.
+ */
+export function formatCountOf(
+  value: number,
+  noun: string,
+  irregular?: string,
+): string {
+  const word = value === 1 ? noun : (irregular ?? `${noun}s`);
+  return `${formatCount(value)} ${word}`;
+}
+
 /** A rate from 0 to 1 as a whole percentage; a dash when unknown. */
 export function formatPercent(rate: number | null): string {
   if (rate === null) return '—';

@@ -64,7 +64,8 @@ export class SqlConsole {
     const text = checkSqlText(sql);
     if (this.running >= this.limits.concurrent) {
       throw new BusyError(
-        `${this.running} queries are running; try again in a moment`,
+        `${this.running === 1 ? '1 query is' : `${this.running} queries are`} ` +
+          'running; try again in a moment',
       );
     }
     this.running++;

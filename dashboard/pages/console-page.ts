@@ -6,7 +6,7 @@
 
 import type { ExampleQuery } from '../../coordinator/store/example-queries.ts';
 import type { QueryResult } from '../../coordinator/store/read-only-query.ts';
-import { formatCount } from '../format.ts';
+import { formatCount, formatCountOf } from '../format.ts';
 import { type Html, html, queryString } from '../html.ts';
 import type { SchemaTable } from '../store-view.ts';
 import { type PageContext, page } from './layout.ts';
@@ -41,7 +41,7 @@ function resultTable(view: ConsoleView, result: QueryResult): Html {
   // A form, not a link: the statement travels in the body, where its
   // length is not bound by the URL's.
   return html`<div class="result-line" id="result-line">
-      ${formatCount(result.rows.length)} rows in ${Math.round(result.elapsedMs)} ms${more}
+      ${formatCountOf(result.rows.length, 'row')} in ${Math.round(result.elapsedMs)} ms${more}
       · <form method="post" action="/api/query.csv" class="csv-form"
         id="csv-form"><input type="hidden" name="sql" value="${view.sql}"
         ><button type="submit" class="link" id="csv-download"

@@ -8,6 +8,7 @@ import { FAILURE_STATUSES } from '../../workers/result.ts';
 import type { AxisSummary, MapCell, Tally } from '../failure-map.ts';
 import {
   formatCount,
+  formatCountOf,
   formatPercent,
   formatSetting,
   formatTime,
@@ -295,7 +296,7 @@ function summary(data: FailureMapPayload): Html {
 function sweepLine(s: SweepProgress): Html {
   return html`<p class="sweep-line">
     <span class="state state-${s.state}">${s.state}</span>
-    ${formatCount(s.finals)} of ${formatCount(s.total)} runs finished,
+    ${formatCount(s.finals)} of ${formatCountOf(s.total, 'run')} finished,
     ${formatCount(s.failed)} failed · threshold rel_l2 ≤ ${formatSetting(s.threshold)}
     · started ${formatTime(s.startedAt)}
     · <a href="${runsHref(s.name, {})}">all runs</a>

@@ -6,6 +6,7 @@
 import { RUN_STATUSES } from '../../workers/result.ts';
 import {
   formatCount,
+  formatCountOf,
   formatDuration,
   formatMetric,
   formatSetting,
@@ -112,7 +113,7 @@ function pager(data: RunListPayload): Html {
     data.after === null
       ? `${formatCount(from)}–${formatCount(data.offset + data.runs.length)}` +
         ` of ${formatCount(data.total)}`
-      : `${formatCount(data.runs.length)} runs after #${data.after}` +
+      : `${formatCountOf(data.runs.length, 'run')} after #${data.after}` +
         ` (of ${formatCount(data.total)})`;
   const links: Html[] = [];
   if (data.offset > 0 || data.after !== null) {
@@ -159,7 +160,7 @@ export function runsPage(ctx: PageContext, data: RunListPayload): Html {
         </form>`;
   const map = `/sweeps/${encodeURIComponent(name)}`;
   const body = html`<p class="sweep-line">Runs of <a href="${map}">${name}</a> where
-      <strong>${describeFilters(data)}</strong>: ${formatCount(data.total)} runs.</p>
+      <strong>${describeFilters(data)}</strong>: ${formatCountOf(data.total, 'run')}.</p>
     ${statusLinks(data)}
     ${sortForm(data)}
     ${pager(data)}

@@ -6,6 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  DEFAULT_CONSOLE_LIMITS,
+  SqlConsole,
+} from '../../dashboard/sql-console.ts';
+import {
   FAILURE_STATUSES,
   RUN_STATUSES,
   type RunStatus,
@@ -476,6 +480,42 @@ describe('dashboard API', () => {
     ]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout, records.map((r) => `${r}\n`).join(''));
+  });
+
+  test('one row, one run and one running query are singular', async () => {
+    const page = await h.fetch(
+      `/console?sql=${encodeURIComponent('SELECT 1')}`,
+    );
+    assert.match(page.text, />\s*1 row in \d+ ms/);
+
+    const [first] = h.sweep.runs;
+    const fields = [...h.sweep.axes, 'seed'] as 'width'[];
+    const value = (r: SyntheticRun, f: 'width') => String(r.config[f]);
+    const filters = fields.map(
+      (f) => `filter.${f}=${encodeURIComponent(value(first, f))}`,
+    );
+    const same = h.sweep.runs.filter((r) =>
+      fields.every((f) => value(r, f) === value(first, f)),
+    );
+    assert.equal(same.length, 1, 'every setting fixed leaves one run');
+    const runs = await h.fetch(`/sweeps/study/runs?${filters.join('&')}`);
+    assert.equal(runs.status, 200, runs.text);
+    assert.match(runs.text, /<\/strong>: 1 run\.<\/p>/);
+
+    // One query slot: a second query while one runs is told to wait.
+    const one = new SqlConsole(h.dbPath, {
+      ...DEFAULT_CONSOLE_LIMITS,
+      concurrent: 1,
+      timeoutMs: 500,
+    });
+    const slow =
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n ' +
+      'WHERE i < 1000000000000) SELECT count(*) FROM n';
+    const running = one.run(slow).catch(() => undefined);
+    await assert.rejects(one.run('SELECT 1'), {
+      message: '1 query is running; try again in a moment',
+    });
+    await running;
   });
 
   test('the console keeps NaN apart from Infinity and NULL', async () => {

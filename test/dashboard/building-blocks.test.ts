@@ -8,12 +8,14 @@ import { describe, test } from 'node:test';
 import { VersionedCache } from '../../dashboard/cache.ts';
 import {
   formatCount,
+  formatCountOf,
   formatDuration,
   formatMetric,
   formatPercent,
 } from '../../dashboard/format.ts';
 import { Html, html } from '../../dashboard/html.ts';
 import { heatClass } from '../../dashboard/pages/failure-map-page.ts';
+import { queueBadge } from '../../dashboard/pages/layout.ts';
 import { jsonBlock } from '../../dashboard/pages/run-page.ts';
 
 describe('formats', () => {
@@ -44,6 +46,29 @@ describe('formats', () => {
     assert.equal(formatDuration(65_000), '1 min 5 s');
     assert.equal(formatDuration(3_723_000), '1 h 2 min');
     assert.equal(formatDuration(null), '—');
+  });
+
+  test('a count agrees with its noun, also in the queue badge', () => {
+    assert.equal(formatCountOf(1, 'worker'), '1 worker');
+    assert.equal(formatCountOf(0, 'worker'), '0 workers');
+    assert.equal(formatCountOf(1200, 'run'), '1,200 runs');
+    assert.equal(formatCountOf(2, 'query', 'queries'), '2 queries');
+    const counts = {
+      waiting: 3,
+      active: 1,
+      delayed: 0,
+      failed: 0,
+      unrecorded: 0,
+      workers: 1,
+    };
+    const badge = queueBadge({
+      mode: 'redis',
+      url: 'redis://127.0.0.1:6379',
+      reachable: true,
+      counts,
+      checkedAt: 0,
+    }).text.replace(/\s+/g, ' ');
+    assert.match(badge, /Redis: 3 waiting · 1 active · 1 worker</);
   });
 
   test('failure rates fall in six bins plus "no finished runs"', () => {
