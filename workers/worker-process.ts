@@ -103,6 +103,8 @@ interface Active {
   controller: AbortController;
   /** When a thread took the run (Unix ms); undefined while it waits. */
   begun?: number;
+  /** The error of a try that crashed and will be retried. */
+  crash?: string;
 }
 
 /** What a completed job returns to BullMQ: small on purpose. */
@@ -186,9 +188,12 @@ class SweepWorkerImpl implements SweepWorker {
 
   private async shutdown(): Promise<'clean' | 'forced'> {
     const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
+    const running = [...this.active.values()].filter(
+      (active) => active.begun !== undefined,
+    ).length;
     this.log(
       `worker ${this.id} stopping: taking no more runs, ` +
-        `${this.active.size} running get ${durationOf(graceMs)} to finish`,
+        `${running} running get ${durationOf(graceMs)} to finish`,
     );
     this.handBackWaiting();
     const handBack = setTimeout(() => this.handBackAll(), graceMs);
@@ -322,7 +327,6 @@ class SweepWorkerImpl implements SweepWorker {
       controller,
     };
     this.active.set(token, active);
-    let crash = '';
     const end = await executeAttempt(
       this.pool,
       data,
@@ -336,12 +340,7 @@ class SweepWorkerImpl implements SweepWorker {
         if (event.kind === 'start') {
           active.begun = event.at;
           this.logStart(data, tryNumber, attempts);
-        } else {
-          if (event.kind === 'retry') crash = event.error;
-          const begun = active.begun ?? event.at;
-          if (active.begun !== undefined) this.noteRunMs(event.at - begun);
-          this.logFinal(data, event, begun);
-        }
+        } else this.noteEnd(active, data, event);
         return this.emit(event);
       },
     ).finally(() => this.active.delete(token));
@@ -350,9 +349,9 @@ class SweepWorkerImpl implements SweepWorker {
     if (end === 'retry') {
       this.log(
         `run ${data.runId} crashed on try ${tryNumber} of ${attempts}, ` +
-          `will retry: ${crash}`,
+          `will retry: ${active.crash}`,
       );
-      throw new Error(crash);
+      throw new Error(active.crash);
     }
     await this.handBack(job, lockToken);
     throw new WaitingError();
@@ -371,6 +370,13 @@ class SweepWorkerImpl implements SweepWorker {
     } finally {
       this.handingBack--;
     }
+  }
+
+  /** A try's retry or final: logged, and its duration noted. */
+  private noteEnd(active: Active, data: RunJob, event: RecorderEvent) {
+    if (event.kind === 'retry') active.crash = event.error;
+    if (active.begun !== undefined) this.noteRunMs(event.at - active.begun);
+    this.logFinal(data, event, active.begun ?? event.at);
   }
 
   private logStart(data: RunJob, tryNumber: number, attempts: number) {
