@@ -4,14 +4,30 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { getActivation } from '../../workers/numerics/activations.ts';
+import {
+  CellPieces,
+  splitPoints,
+  UniformGauss,
+} from '../../workers/numerics/kink-grid.ts';
 import {
   agreement,
   gradientCheck,
+  METRIC_CELLS,
+  METRIC_GAUSS_POINTS,
   solutionMetrics,
   solutionSamples,
 } from '../../workers/numerics/metrics.ts';
+import { createModel } from '../../workers/numerics/model.ts';
+import { kinksInside } from '../../workers/numerics/node-set.ts';
 import { initParams } from '../../workers/numerics/params.ts';
-import { parseRunConfig } from '../../workers/run-config.ts';
+import { getProblem } from '../../workers/numerics/problems.ts';
+import {
+  BOUNDARY_MODES,
+  PROBLEMS,
+  parseRunConfig,
+  type RunConfig,
+} from '../../workers/run-config.ts';
 
 const PI = Math.PI;
 
@@ -123,5 +139,229 @@ test('samples hold u and u* at x = k/100', () => {
   for (let k = 0; k <= 100; k++) {
     assert.ok(Math.abs(u[k] - (x[k] * (1 - x[k])) / 2) <= 1e-16);
     assert.ok(Math.abs(u_star[k] - u[k]) <= 1e-16);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// The fast paths against the definitions computed node by node.
+
+const EPS = Number.EPSILON;
+
+/**
+ * The metric rule as the definition reads, node by node: the kink-aware
+ * gauss rule of the model with 1024 cells and 8 points, u and u′ from
+ * `model.evaluate`, u*, u*′, κ, b from the problem at every node. Also
+ * returns the node count and Σ|terms| of the energy, for the tolerance.
+ */
+function referenceMetrics(config: RunConfig, theta: Float64Array) {
+  const model = createModel({
+    ...config,
+    quadrature: 'gauss',
+    cells: METRIC_CELLS,
+    gauss_points: METRIC_GAUSS_POINTS,
+  });
+  const { problem } = model;
+  const { x, weight } = model.nodes(theta);
+  let [errorL2, normL2, errorH1, normH1, energy, energyScale] = [
+    0, 0, 0, 0, 0, 0,
+  ];
+  for (let k = 0; k < x.length; k++) {
+    const { u, du } = model.evaluate(theta, x[k]);
+    const exact = problem.u(x[k]);
+    const exactSlope = problem.du(x[k]);
+    errorL2 += weight[k] * (u - exact) ** 2;
+    normL2 += weight[k] * exact ** 2;
+    errorH1 += weight[k] * (du - exactSlope) ** 2;
+    normH1 += weight[k] * exactSlope ** 2;
+    const density = 0.5 * problem.kappa(x[k]) * du * du;
+    energy += weight[k] * (density - problem.b(x[k]) * u);
+    energyScale += weight[k] * (density + Math.abs(problem.b(x[k]) * u));
+  }
+  return {
+    rel_l2: Math.sqrt(errorL2 / normL2),
+    rel_h1: Math.sqrt(errorH1 / normH1),
+    energy,
+    energyScale,
+    nodes: x.length,
+    kinks_inside: kinksInside(theta, model.width, model.activation),
+  };
+}
+
+/** |got − expected| ≤ bound, with a message naming both. */
+function assertWithin(
+  got: number,
+  expected: number,
+  bound: number,
+  what: string,
+) {
+  assert.ok(
+    Math.abs(got - expected) <= bound,
+    `${what}: ${got} vs ${expected} (bound ${bound})`,
+  );
+}
+
+const METRIC_ACTIVATIONS = [
+  'relu',
+  'leaky-relu',
+  'relu2',
+  'tanh',
+  'sigmoid',
+  'sin',
+] as const;
+
+test('the metrics equal the rule evaluated node by node, for every problem and boundary mode', () => {
+  let kinked = 0;
+  METRIC_ACTIVATIONS.forEach((activation, a) => {
+    for (const bc of BOUNDARY_MODES) {
+      PROBLEMS.forEach((problem, p) => {
+        const config = parseRunConfig({
+          activation,
+          bc,
+          problem,
+          interface_k: 2 + p,
+          // An odd width: one neuron is summed alone (see networkAt).
+          width: 3 + 2 * ((a + p) % 3),
+          seed: 100 * a + p,
+        });
+        const theta = initParams(config);
+        const got = solutionMetrics(config, theta);
+        const expected = referenceMetrics(config, theta);
+        // Both add the same terms in the same order, and agree bit for bit
+        // today. What may differ is rounding only: a sum of n terms by at
+        // most n·ε·Σ|terms| (and σ by a few ulp, were the single-point and
+        // the batched layers ever to part). The ratios of sums of positive
+        // terms then agree to 2nε relative.
+        const n = expected.nodes;
+        const name = `${activation}, ${bc}, ${problem}`;
+        const ratio = 2 * n * EPS;
+        assertWithin(
+          got.rel_l2,
+          expected.rel_l2,
+          ratio * expected.rel_l2,
+          `${name} rel_l2`,
+        );
+        assertWithin(
+          got.rel_h1,
+          expected.rel_h1,
+          ratio * expected.rel_h1,
+          `${name} rel_h1`,
+        );
+        const energy = 2 * n * EPS * expected.energyScale;
+        assertWithin(got.energy, expected.energy, energy, `${name} energy`);
+        assertWithin(
+          got.energy_gap,
+          expected.energy - getProblem(config).energy,
+          energy,
+          `${name} energy_gap`,
+        );
+        assert.equal(got.kinks_inside, expected.kinks_inside, name);
+        if (expected.kinks_inside > 0) kinked++;
+      });
+    }
+  });
+  // The ReLU family's spread init puts kinks inside: cut cells were tested.
+  assert.ok(kinked >= 3 * BOUNDARY_MODES.length * PROBLEMS.length);
+});
+
+test('the split grid gives the kink-aware rule’s nodes, also for kinks on mesh points, repeated or at the ends', () => {
+  const q = 3;
+  const cases: [number, number[]][] = [
+    // cells, kinks
+    [8, [0.25, 0.3, 0.3, 0.01, 0.99]],
+    [8, [0.125 * (1 + EPS), 1 - EPS / 2, 0.5, 0.5 + EPS / 2]],
+    [7, [1 / 7, 2 / 7, 0.5 - 1e-17, 0.6]],
+    [1, [0.2, 0.7]],
+  ];
+  for (const [cells, kinks] of cases) {
+    for (const problem of ['sine', 'interface'] as const) {
+      const width = kinks.length;
+      const config = parseRunConfig({
+        activation: 'relu',
+        problem,
+        width,
+        cells,
+        gauss_points: q,
+      });
+      // wᵢ = 1, aᵢ = −ξᵢ: the kink at ξᵢ.
+      const theta = new Float64Array(3 * width + 1);
+      kinks.forEach((xi, i) => {
+        theta[i] = 1;
+        theta[width + i] = -xi;
+      });
+      const expected = createModel(config).nodes(theta);
+      const got = splitGridNodes(config, theta);
+      const name = `${cells} cells, ${problem}, kinks ${kinks}`;
+      assert.equal(got.x.length, expected.x.length, `${name}: node count`);
+      for (let k = 0; k < got.x.length; k++) {
+        // Same breakpoints, same arithmetic: equal to rounding of x ≤ 1.
+        assertWithin(got.x[k], expected.x[k], 2 * EPS, `${name}: x[${k}]`);
+        assertWithin(
+          got.weight[k],
+          expected.weight[k],
+          2 * EPS * expected.weight[k],
+          `${name}: weight[${k}]`,
+        );
+      }
+    }
+  }
+});
+
+/** The rule's nodes as the split grid lists them: cell by cell, pieces in place. */
+function splitGridNodes(config: RunConfig, theta: Float64Array) {
+  const grid = new UniformGauss(config.cells, config.gauss_points);
+  const problem = getProblem(config);
+  const breaks = new Float64Array(problem.breakpoints.length + config.width);
+  const count = splitPoints(
+    theta,
+    config.width,
+    getActivation(config.activation),
+    problem.breakpoints,
+    breaks,
+  );
+  const pieces = new CellPieces();
+  pieces.build(grid, breaks, count);
+  const x: number[] = [];
+  const weight: number[] = [];
+  const take = (from: Float64Array, w: Float64Array, a: number, b: number) => {
+    for (let k = a; k < b; k++) {
+      x.push(from[k]);
+      weight.push(w[k]);
+    }
+  };
+  let from = 0;
+  for (let c = 0; c < pieces.cutCount; c++) {
+    const j = pieces.cell[c];
+    take(grid.x, grid.weight, from, j * grid.points);
+    take(pieces.x, pieces.weight, pieces.first[c], pieces.first[c + 1]);
+    from = (j + 1) * grid.points;
+  }
+  take(grid.x, grid.weight, from, grid.x.length);
+  return { x, weight };
+}
+
+test('the samples are the model’s u at k/100', () => {
+  for (const activation of METRIC_ACTIVATIONS) {
+    for (const bc of BOUNDARY_MODES) {
+      const config = parseRunConfig({ activation, bc, width: 5, seed: 3 });
+      const theta = initParams(config);
+      const model = createModel(config);
+      const { x, u } = solutionSamples(config, theta);
+      for (let k = 0; k < x.length; k++) {
+        const expected = model.evaluate(theta, x[k]).u;
+        // The same sum of W + 1 terms, to its rounding: (W + 2)·ε·Σ|terms|.
+        let scale = Math.abs(theta[3 * 5]);
+        for (let i = 0; i < 5; i++) {
+          const z = theta[i] * x[k] + theta[5 + i];
+          scale += Math.abs(theta[10 + i] * model.activation.sigma(z));
+        }
+        const g = Math.abs(model.boundary.g(x[k]));
+        assertWithin(
+          u[k],
+          expected,
+          8 * EPS * g * scale,
+          `${activation}, ${bc}, u(${x[k]})`,
+        );
+      }
+    }
   }
 });

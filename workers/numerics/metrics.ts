@@ -2,8 +2,14 @@
  * What a run reports about its network: errors against the exact solution,
  * energy, the gradient check, kinks, and samples for plots.
  */
+import { getActivation } from './activations.ts';
+import { getBoundary } from './boundary.ts';
+import { type MetricRun, metricSums } from './metric-rule.ts';
 import { createModel, type ModelConfig } from './model.ts';
+import { NetworkBatch } from './network-batch.ts';
 import { kinksInside } from './node-set.ts';
+import { getProblem } from './problems.ts';
+import { problemKey } from './thread-cache.ts';
 
 /**
  * The independent rule of the error metrics: 1024 uniform cells, split at
@@ -11,8 +17,7 @@ import { kinksInside } from './node-set.ts';
  * ReLU family (piecewise polynomials of degree ≤ 6 under the integral) and
  * far below any training error for smooth σ.
  */
-export const METRIC_CELLS = 1024;
-export const METRIC_GAUSS_POINTS = 8;
+export { METRIC_CELLS, METRIC_GAUSS_POINTS } from './metric-rule.ts';
 
 /** Points of the solution samples: x = k/100, k = 0 … 100. */
 export const SAMPLE_POINTS = 101;
@@ -26,6 +31,17 @@ export interface SolutionMetrics {
   kinks_inside: number;
 }
 
+/** The parts of a run that the metric rule reads. */
+function metricRun(config: ModelConfig): MetricRun {
+  return {
+    problem: getProblem(config),
+    boundary: getBoundary(config),
+    activation: getActivation(config.activation),
+    width: config.width,
+    problemKey: problemKey(config),
+  };
+}
+
 /**
  * ‖u − u*‖/‖u*‖, ‖u′ − u*′‖/‖u*′‖, Π[u] and Π[u] − Π[u*] by the metric rule.
  * Π[u] has no penalty term; with `bc: penalty` u need not vanish at the
@@ -35,36 +51,14 @@ export function solutionMetrics(
   config: ModelConfig,
   theta: Float64Array,
 ): SolutionMetrics {
-  const model = createModel({
-    ...config,
-    quadrature: 'gauss',
-    cells: METRIC_CELLS,
-    gauss_points: METRIC_GAUSS_POINTS,
-  });
-  const { problem } = model;
-  const { x, weight } = model.nodes(theta);
-  let errorL2 = 0;
-  let normL2 = 0;
-  let errorH1 = 0;
-  let normH1 = 0;
-  let energy = 0;
-  for (let k = 0; k < x.length; k++) {
-    const { u, du } = model.evaluate(theta, x[k]);
-    const exact = problem.u(x[k]);
-    const exactSlope = problem.du(x[k]);
-    errorL2 += weight[k] * (u - exact) ** 2;
-    normL2 += weight[k] * exact ** 2;
-    errorH1 += weight[k] * (du - exactSlope) ** 2;
-    normH1 += weight[k] * exactSlope ** 2;
-    energy +=
-      weight[k] * (0.5 * problem.kappa(x[k]) * du * du - problem.b(x[k]) * u);
-  }
+  const run = metricRun(config);
+  const sums = metricSums(run, theta);
   return {
-    rel_l2: Math.sqrt(errorL2 / normL2),
-    rel_h1: Math.sqrt(errorH1 / normH1),
-    energy,
-    energy_gap: energy - problem.energy,
-    kinks_inside: kinksInside(theta, model.width, model.activation),
+    rel_l2: Math.sqrt(sums.errorL2 / sums.normL2),
+    rel_h1: Math.sqrt(sums.errorH1 / sums.normH1),
+    energy: sums.energy,
+    energy_gap: sums.energy - run.problem.energy,
+    kinks_inside: kinksInside(theta, config.width, run.activation),
   };
 }
 
@@ -124,20 +118,35 @@ export function gradientCheck(
   };
 }
 
+/** The sample points k/100, and the network there (one per thread). */
+let samplePoints: NetworkBatch | undefined;
+
+function sampleBatch(): NetworkBatch {
+  if (samplePoints) return samplePoints;
+  const x = new Float64Array(SAMPLE_POINTS);
+  for (let k = 0; k < SAMPLE_POINTS; k++) x[k] = k / (SAMPLE_POINTS - 1);
+  samplePoints = new NetworkBatch();
+  samplePoints.setPoints(x, 0, SAMPLE_POINTS);
+  return samplePoints;
+}
+
 /** u and u* at x = k/100, k = 0 … 100, as plain arrays. */
 export function solutionSamples(
   config: ModelConfig,
   theta: Float64Array,
 ): { x: number[]; u: number[]; u_star: number[] } {
-  const model = createModel(config);
+  const problem = getProblem(config);
+  const boundary = getBoundary(config);
+  const batch = sampleBatch();
+  batch.evaluate(theta, config.width, getActivation(config.activation));
   const x: number[] = [];
   const u: number[] = [];
   const uStar: number[] = [];
   for (let k = 0; k < SAMPLE_POINTS; k++) {
     const xk = k / (SAMPLE_POINTS - 1);
     x.push(xk);
-    u.push(model.evaluate(theta, xk).u);
-    uStar.push(model.problem.u(xk));
+    u.push(boundary.g(xk) * batch.value[k]);
+    uStar.push(problem.u(xk));
   }
   return { x, u, u_star: uStar };
 }
