@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getActivation } from '../../workers/numerics/activations.ts';
+import { gaussDifference } from '../../workers/numerics/gauss-difference.ts';
 import {
   CellPieces,
   splitPoints,
@@ -18,7 +19,7 @@ import {
   solutionMetrics,
   solutionSamples,
 } from '../../workers/numerics/metrics.ts';
-import { createModel } from '../../workers/numerics/model.ts';
+import { createModel, type Model } from '../../workers/numerics/model.ts';
 import { kinksInside } from '../../workers/numerics/node-set.ts';
 import { initParams } from '../../workers/numerics/params.ts';
 import { getProblem } from '../../workers/numerics/problems.ts';
@@ -338,6 +339,125 @@ function splitGridNodes(config: RunConfig, theta: Float64Array) {
   take(grid.x, grid.weight, from, grid.x.length);
   return { x, weight };
 }
+
+/**
+ * Σ over the training gauss rule's nodes of |½ωκu′²| + |ωbu| + ½pN² at θ:
+ * the scale of the rounding of the loss, and the node count.
+ */
+function lossScale(model: Model, theta: Float64Array, beta: number) {
+  const { x, weight } = model.nodes(theta);
+  let scale = 0;
+  for (let k = 0; k < x.length; k++) {
+    const { u, du } = model.evaluate(theta, x[k]);
+    scale += weight[k] * 0.5 * model.problem.kappa(x[k]) * du * du;
+    scale += weight[k] * Math.abs(model.problem.b(x[k]) * u);
+  }
+  for (const end of [0, 1])
+    scale += 0.5 * beta * model.evaluate(theta, end).u ** 2;
+  return { scale, nodes: x.length + 2 };
+}
+
+/**
+ * gaussDifference against Model.gradient(…, 'finite-difference'): the same
+ * differences of losses on the same nodes, each loss evaluated otherwise.
+ * Each loss may differ by its rounding, at most (n + 16)·ε times the sum of
+ * the terms' sizes; the difference of two, divided by the step.
+ */
+function assertSameDifferences(
+  config: RunConfig,
+  theta: Float64Array,
+  name: string,
+) {
+  const model = createModel({ ...config, quadrature: 'gauss' });
+  const expected = new Float64Array(model.size);
+  const got = new Float64Array(model.size);
+  model.gradient(theta, expected, 'finite-difference');
+  gaussDifference(config, theta, got);
+  const beta = config.bc === 'penalty' ? config.beta : 0;
+  const shifted = theta.slice();
+  for (let j = 0; j < theta.length; j++) {
+    const t = theta[j];
+    const [up, down] = [t + config.fd_h, t - config.fd_h];
+    let bound = 0;
+    for (const value of [up, down]) {
+      shifted[j] = value;
+      const { scale, nodes } = lossScale(model, shifted, beta);
+      bound += (nodes + 16) * EPS * scale;
+    }
+    shifted[j] = t;
+    assertWithin(
+      got[j],
+      expected[j],
+      bound / (up - down),
+      `${name}: ∂L/∂θ[${j}]`,
+    );
+  }
+}
+
+test('the gradient check’s finite differences are the model’s, for every problem and boundary mode', () => {
+  METRIC_ACTIVATIONS.forEach((activation, a) => {
+    BOUNDARY_MODES.forEach((bc, b) => {
+      PROBLEMS.forEach((problem, p) => {
+        // A wide step makes the rounding bound tight; the default step
+        // and a few cells come up too.
+        const [cells, fd_h] = [
+          [64, 1e-2],
+          [64, 1e-6],
+          [5, 1e-3],
+        ][(a + b + p) % 3];
+        const config = parseRunConfig({
+          activation,
+          bc,
+          problem,
+          cells,
+          fd_h,
+          gauss_points: 2 + ((a + p) % 4),
+          width: 2 + ((a + b) % 3),
+          seed: 7 * a + 3 * b + p,
+        });
+        assertSameDifferences(
+          config,
+          initParams(config),
+          `${activation}, ${bc}, ${problem}`,
+        );
+      });
+    });
+  });
+});
+
+test('finite differences where a step moves a kink to another cell or out of (0, 1)', () => {
+  // Four cells. Kinks: 0.24 (a step of a by ±0.05 moves it across 1/4),
+  // 0.02 and 0.98 (steps move them out of (0, 1)), 0.6 (stays in its
+  // cell), and a second neuron with its kink in the cell of the first.
+  const xi = [0.24, 0.02, 0.98, 0.6, 0.2];
+  const width = xi.length;
+  const theta = new Float64Array(3 * width + 1);
+  xi.forEach((k, i) => {
+    theta[i] = 1 + 0.1 * i;
+    theta[width + i] = -k * theta[i];
+    theta[2 * width + i] = 0.5 - 0.2 * i;
+  });
+  theta[3 * width] = 0.3;
+  for (const activation of ['relu', 'leaky-relu', 'relu2'] as const) {
+    for (const problem of ['sine', 'interface'] as const) {
+      const config = parseRunConfig({
+        activation,
+        problem,
+        width,
+        cells: 4,
+        gauss_points: 3,
+        fd_h: 0.05,
+      });
+      assertSameDifferences(config, theta, `${activation}, ${problem}`);
+    }
+  }
+  // The steps really do what the comment says.
+  const kinkAfter = (i: number, da: number) =>
+    -(theta[width + i] + da) / theta[i];
+  assert.ok(kinkAfter(0, -0.05) > 0.25, 'ξ₀ crosses 1/4');
+  assert.ok(kinkAfter(1, 0.05) < 0, 'ξ₁ leaves through 0');
+  assert.ok(kinkAfter(2, -0.05) > 1, 'ξ₂ leaves through 1');
+});
 
 test('the samples are the model’s u at k/100', () => {
   for (const activation of METRIC_ACTIVATIONS) {

@@ -4,6 +4,7 @@
  */
 import { getActivation } from './activations.ts';
 import { getBoundary } from './boundary.ts';
+import { gaussDifference } from './gauss-difference.ts';
 import { type MetricRun, metricSums } from './metric-rule.ts';
 import { createModel, type ModelConfig } from './model.ts';
 import { NetworkBatch } from './network-batch.ts';
@@ -96,6 +97,8 @@ export interface GradientCheck {
 /**
  * `autodiff` and `analytic` against `finite-difference`, all three on the
  * kink-aware `gauss` rule of the run (its `cells`, `gauss_points`), at θ.
+ * The differences are those of Model.gradient, computed neuron by neuron
+ * (gauss-difference.ts).
  */
 export function gradientCheck(
   config: ModelConfig,
@@ -105,7 +108,7 @@ export function gradientCheck(
   const fd = new Float64Array(model.size);
   const autodiff = new Float64Array(model.size);
   const analytic = new Float64Array(model.size);
-  model.gradient(theta, fd, 'finite-difference');
+  gaussDifference(config, theta, fd);
   model.gradient(theta, autodiff, 'autodiff');
   model.gradient(theta, analytic, 'analytic');
   const ad = agreement(autodiff, fd);
