@@ -7,7 +7,8 @@ import {
   solutionMetrics,
   solutionSamples,
 } from './numerics/metrics.ts';
-import { createModel, type Model } from './numerics/model.ts';
+import type { Model } from './numerics/model.ts';
+import { sharedModel } from './numerics/model-cache.ts';
 import { createOptimizer } from './numerics/optimizers.ts';
 import { initParams } from './numerics/params.ts';
 import type { TrainProgress, TrainResult } from './result.ts';
@@ -48,7 +49,7 @@ export function train(
   options: TrainOptions = {},
 ): TrainResult {
   const settings = parseRunConfig(config);
-  const model = createModel(settings);
+  const model = sharedModel(settings);
   const theta = initParams(settings);
   const check = gradientCheck(settings, theta);
 

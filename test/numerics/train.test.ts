@@ -3,7 +3,9 @@
  * divergence at the step it happens, and it returns plain data.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type TrainResult, verdict } from '../../workers/result.ts';
 import {
   ConfigError,
@@ -137,4 +139,75 @@ test('bad settings are refused with a ConfigError naming them', () => {
     (error: unknown) =>
       error instanceof ConfigError && /width/.test(error.message),
   );
+});
+
+/** Runs whose metrics cut cells at kinks, split at ½, or need no split. */
+const CACHE_PROBES = [
+  {
+    activation: 'relu',
+    problem: 'interface',
+    bc: 'penalty',
+    width: 5,
+    seed: 3,
+    steps: 5,
+  },
+  {
+    activation: 'tanh',
+    problem: 'multiscale',
+    bc: 'sine-ansatz',
+    quadrature: 'midpoint',
+    nodes: 40,
+    width: 4,
+    steps: 5,
+  },
+] as const;
+
+test('a run’s result does not depend on what its thread ran before', () => {
+  // In a fresh process: the first probe before anything else, the second
+  // right after it.
+  const trainModule = fileURLToPath(
+    new URL('../../workers/train.ts', import.meta.url),
+  );
+  const script = `
+    const { train } = await import(${JSON.stringify(trainModule)});
+    const probes = JSON.parse(process.argv[1]);
+    console.log(JSON.stringify(probes.map((p) => train(p))));
+  `;
+  const fresh = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+        JSON.stringify(CACHE_PROBES),
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as TrainResult[];
+
+  // Here, after runs of other problems, widths, rules and activations have
+  // filled this thread's caches, and in the other order.
+  for (const other of [
+    { activation: 'relu', problem: 'interface', interface_k: 3, width: 5 },
+    { activation: 'leaky-relu', bc: 'penalty', beta: 7, width: 5, cells: 16 },
+    { activation: 'tanh', problem: 'multiscale', width: 3 },
+    { activation: 'sin', bc: 'sine-ansatz', quadrature: 'midpoint', nodes: 40 },
+  ]) {
+    train(parseRunConfig({ ...other, steps: 5 }));
+  }
+  const warm = [...CACHE_PROBES]
+    .reverse()
+    .map((probe) => train(parseRunConfig(probe)))
+    .reverse();
+
+  // JSON carries every finite double exactly.
+  assert.equal(fresh.length, warm.length);
+  fresh.forEach((run, i) => {
+    assert.ok(run.metrics.kinks_inside >= 0);
+    assert.deepEqual(reproducible(warm[i]), reproducible(run), `probe ${i}`);
+  });
+  assert.ok(fresh[0].metrics.kinks_inside > 0, 'the relu probe has kinks');
 });
