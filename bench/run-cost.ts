@@ -16,7 +16,7 @@ import {
   solutionMetrics,
   solutionSamples,
 } from '../workers/numerics/metrics.ts';
-import { createModel } from '../workers/numerics/model.ts';
+import { sharedModel } from '../workers/numerics/model-cache.ts';
 import { initParams } from '../workers/numerics/params.ts';
 import { parseRunConfig, type RunConfig } from '../workers/run-config.ts';
 import { train } from '../workers/train.ts';
@@ -64,7 +64,7 @@ const PARTS: Record<string, Part> = {
 
 /** What train() does between the gradient check and the metrics. */
 function oneStep(config: RunConfig, theta: Float64Array): number {
-  const model = createModel(config);
+  const model = sharedModel(config);
   const gradient = new Float64Array(model.size);
   model.computeGradient(theta, gradient, config.gradient);
   return model.loss(theta);
