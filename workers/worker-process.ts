@@ -315,6 +315,11 @@ class SweepWorkerImpl implements SweepWorker {
 
   private async process(job: Job, lockToken?: string): Promise<JobSummary> {
     const data = job.data as RunJob;
+    if (this.stopping) {
+      // Fetched while the worker began to stop: not taken.
+      await this.handBack(job, lockToken);
+      throw new WaitingError();
+    }
     if (await this.isCancelled(data.sweep)) return this.skip(data);
 
     const attempts = job.opts.attempts ?? 1;
