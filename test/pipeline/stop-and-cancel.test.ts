@@ -101,6 +101,8 @@ test('on SIGTERM a run waiting in line for a thread is handed back at once', asy
   // 30 short runs, then a long one: while runs are short the worker takes
   // a second job per thread, which waits in line behind the long run.
   const { fx, enqueue } = await coordinator(t, 'stop-waiting', 40);
+  // Should it fail half-way, its queued jobs must not reach later tests.
+  t.after(() => cancelQueued(server.url, 'stop-waiting'));
   const long = fx.plan.runs[30];
   const worker = spawnWorker(server.url, {
     owner: t,
@@ -110,6 +112,11 @@ test('on SIGTERM a run waiting in line for a thread is handed back at once', asy
   await worker.waitFor('joined');
   await enqueue();
   await worker.waitFor(`run ${long.runId} of sweep stop-waiting started`);
+  // The long run trains; the worker has taken the next job too.
+  await eventually(
+    'a second job for the one thread',
+    async () => (await queueCounts(server.url)).active === 2,
+  );
   await worker.kill('SIGTERM');
   assert.equal((await worker.exited).code, 0);
 
