@@ -76,8 +76,8 @@ class Segment {
   setPoints(x: Float64Array, count: number): void {
     this.batch.setPoints(x, 0, count);
     if (this.s0Old.length < count) {
-      this.s0Old = new Float64Array(this.batch.value.length);
-      this.s1Old = new Float64Array(this.batch.value.length);
+      this.s0Old = new Float64Array(this.batch.capacity);
+      this.s1Old = new Float64Array(this.batch.capacity);
     }
   }
 

@@ -14,7 +14,7 @@
 import type { ActivationFn } from './activations.ts';
 import type { Boundary } from './boundary.ts';
 import { CellPieces, splitPoints, UniformGauss } from './kink-grid.ts';
-import { NetworkBatch } from './network-batch.ts';
+import { blockSize, NetworkBatch } from './network-batch.ts';
 import type { ProblemFn } from './problems.ts';
 import { ThreadCache } from './thread-cache.ts';
 
@@ -68,12 +68,6 @@ export interface MetricRun {
   problemKey: string;
 }
 
-/**
- * Points evaluated at a time: the network's buffers and the data read with
- * them stay in the processor's first-level cache.
- */
-const BLOCK = 256;
-
 class MetricRule {
   private readonly grid = new UniformGauss(METRIC_CELLS, METRIC_GAUSS_POINTS);
   private readonly problems = new ThreadCache<ProblemAt>(PROBLEMS_KEPT);
@@ -119,8 +113,9 @@ class MetricRule {
     to: number,
   ): void {
     const batch = this.batch;
-    for (let k = from; k < to; k += BLOCK) {
-      const count = Math.min(BLOCK, to - k);
+    const size = blockSize(run.width);
+    for (let k = from; k < to; k += size) {
+      const count = Math.min(size, to - k);
       batch.setPoints(data.x, k, count);
       batch.layers(theta, run.width, run.activation);
       add(this.total, data, k, batch, theta, run.width);

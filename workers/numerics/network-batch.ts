@@ -11,6 +11,15 @@
  */
 import type { ActivationFn } from './activations.ts';
 
+/**
+ * Points whose σ `layers` should hold at once for a width-W network: 256
+ * (the buffers stay in the processor's first-level cache), fewer for wide
+ * networks so that σ and σ′ of all neurons take at most 1 MiB.
+ */
+export function blockSize(width: number): number {
+  return Math.max(16, Math.min(256, Math.floor(65536 / width)));
+}
+
 /** N and N′ at a set of points, for any θ; buffers grow as needed. */
 export class NetworkBatch {
   /** Points in use. */
@@ -39,6 +48,8 @@ export class NetworkBatch {
   /** Neuron i's rows of `sigma` and `sigmaSlope`, for `layer` to fill. */
   private rows: Float64Array[] = [];
   private slopeRows: Float64Array[] = [];
+  /** The points of one block at a time, for `evaluate`. */
+  private block: NetworkBatch | undefined;
 
   /** Points the buffers hold. */
   get capacity(): number {
@@ -62,16 +73,27 @@ export class NetworkBatch {
 
   /**
    * N and N′ of the width-W network θ at every point, into `value` and
-   * `slope` (see `networkAt`).
+   * `slope` (see `networkAt`), a block of points at a time.
    */
   evaluate(theta: Float64Array, width: number, activation: ActivationFn): void {
-    this.layers(theta, width, activation);
-    sumNeurons(this, theta, width);
+    this.block ??= new NetworkBatch();
+    const { block, count, value, slope } = this;
+    const size = blockSize(width);
+    for (let from = 0; from < count; from += size) {
+      block.setPoints(this.transposed, from, Math.min(size, count - from));
+      block.layers(theta, width, activation);
+      for (let p = 0; p < block.count; p++) {
+        block.networkAt(theta, width, p);
+        value[from + p] = block.pointValue;
+        slope[from + p] = block.pointSlope;
+      }
+    }
   }
 
   /**
    * σ and σ′ of every neuron of θ at every point, into `sigma` and
-   * `sigmaSlope`, and cᵢwᵢ into `cw`.
+   * `sigmaSlope`, and cᵢwᵢ into `cw`: W·count numbers each, so for at most
+   * `blockSize(W)` points.
    */
   layers(theta: Float64Array, width: number, activation: ActivationFn): void {
     if (this.rows.length < width || this.cw.length < width) {
@@ -155,22 +177,5 @@ export class NetworkBatch {
       this.rows.push(this.sigma.subarray(i * size, (i + 1) * size));
       this.slopeRows.push(this.sigmaSlope.subarray(i * size, (i + 1) * size));
     }
-  }
-}
-
-/**
- * N and N′ at every point from the σ and σ′ of `layers`, into `value` and
- * `slope`.
- */
-function sumNeurons(
-  batch: NetworkBatch,
-  theta: Float64Array,
-  width: number,
-): void {
-  const { value, slope, count } = batch;
-  for (let p = 0; p < count; p++) {
-    batch.networkAt(theta, width, p);
-    value[p] = batch.pointValue;
-    slope[p] = batch.pointSlope;
   }
 }
