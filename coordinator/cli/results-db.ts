@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InputError } from '../input-error.ts';
-import { openStore, type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import type { SweepRow } from '../store/types.ts';
 
 /**
@@ -28,6 +28,8 @@ export function requireDbFile(path: string): void {
 /** Opens the existing database at `path` (upgrading its schema if old). */
 export async function openExistingStore(path: string): Promise<Store> {
   requireDbFile(path);
+  // Imported here: `sweep query` needs only the check above.
+  const { openStore } = await import('../store/store.ts');
   return openStore(path);
 }
 

@@ -81,6 +81,10 @@ test('commands that read the store load no queue, server or pool', async (t) => 
     for (const name of SERVER_SIDE) {
       assert.ok(!run.loaded.includes(name), `${args[2]} loaded ${name}`);
     }
+    // A query needs the database driver only, not the store's schema.
+    if (args[2] === 'query') {
+      assert.deepEqual(run.loaded, ['commander', 'sqlite3']);
+    }
   }
 });
 
