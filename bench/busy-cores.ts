@@ -27,7 +27,7 @@ import { rows } from '../test/support/pipeline.ts';
 import { type SweepProcess, spawnSweep } from '../test/support/processes.ts';
 import { createTrainPool } from '../workers/pool.ts';
 import { train } from '../workers/train.ts';
-import { othersCpuSince } from './cpu-time.ts';
+import { lastCpuMs, othersCpuSince } from './cpu-time.ts';
 
 /** Settings of the real runs: a few hundred ms each on this machine. */
 const REAL_SETTINGS = { problem: 'sine', width: 20, steps: 6000 };
@@ -141,8 +141,10 @@ async function timing(
   ctx: BusyContext,
   children: () => (number | undefined)[],
   work: () => Promise<unknown>,
+  childrenMs?: () => number,
 ): Promise<Timing> {
-  const others = othersCpuSince(() => [...ctx.pids, ...children()]);
+  const pids = () => [...ctx.pids, ...children()];
+  const others = othersCpuSince(pids, childrenMs);
   const start = performance.now();
   await work();
   const wallMs = performance.now() - start;
@@ -181,9 +183,10 @@ async function commandFigure(ctx: BusyContext, seeds: number): Promise<Timing> {
   const db = join(ctx.dir, 'real-command.sqlite');
   const args = ['run', specPath, '--db', db, '--threads', '2'];
   let command: SweepProcess | undefined;
+  const cpu = lastCpuMs(() => command?.pid);
   const measured = await timing(
     ctx,
-    () => [command?.pid],
+    () => [],
     async () => {
       command = spawnSweep(args);
       const exit = await command.exited;
@@ -191,7 +194,9 @@ async function commandFigure(ctx: BusyContext, seeds: number): Promise<Timing> {
         throw new Error(`sweep run failed:\n${command.lines.join('\n')}`);
       }
     },
+    cpu.ms,
   );
+  cpu.stop();
   return measured;
 }
 

@@ -92,15 +92,42 @@ export function machineBusyMs(): number {
 
 /**
  * Starts measuring how busy the machine is with processes other than
- * `ours`; the returned function gives their CPU milliseconds since.
- * Processes that `ours` started and that ended meanwhile count as
- * others.
+ * `ours` (process ids) and what `oursMs` adds (CPU ms of processes that
+ * may end before the measurement does; see `lastCpuMs`); the returned
+ * function gives the others' CPU milliseconds since.
  */
 export function othersCpuSince(
   ours: () => (number | undefined)[],
+  oursMs: () => number = () => 0,
 ): () => number {
-  const sum = () => ours().reduce((t: number, pid) => t + processCpuMs(pid), 0);
+  const sum = () =>
+    ours().reduce((t: number, pid) => t + (processCpuMs(pid) || 0), 0) +
+    oursMs();
   const machine = machineBusyMs();
   const mine = sum();
   return () => machineBusyMs() - machine - (sum() - mine);
+}
+
+/** How often `lastCpuMs` reads a process's CPU time, milliseconds. */
+const POLL_MS = 50;
+
+/**
+ * Follows the CPU time of a process that will exit (whose /proc entry then
+ * goes): `ms()` is the last reading, at most `POLL_MS` old; `stop()` ends
+ * the polling.
+ */
+export function lastCpuMs(pid: () => number | undefined) {
+  let last = 0;
+  const read = () => {
+    const ms = processCpuMs(pid());
+    if (Number.isFinite(ms)) last = ms;
+  };
+  const timer = setInterval(read, POLL_MS);
+  return {
+    ms: () => {
+      read();
+      return last;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
