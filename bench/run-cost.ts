@@ -8,7 +8,15 @@
  * (user + system) per call, in microseconds; wall time is shown beside
  * them. Cases: one-step runs, the pipeline benchmark's W 2 tanh run and
  * W 2 relu with `--runs` calls (default 2000), W 20 tanh and W 20 relu with
- * a tenth of them. Options: `--runs N`, `--json`.
+ * a tenth of them.
+ *
+ * Then the training steps: train() steps per CPU second with the default
+ * `gauss` rule, for relu (autodiff, analytic, finite-difference) and tanh
+ * at W 20 and W 100. Each case trains seeds 0 … 2 with `--steps` steps
+ * (default 2000; finite-difference a twentieth) and with none, after one
+ * warm-up run of each; a step costs the difference, divided by the steps.
+ *
+ * Options: `--runs N`, `--steps N`, `--only parts|steps`, `--json`.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -24,12 +32,25 @@ import { train } from '../workers/train.ts';
 const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '2000' },
+    steps: { type: 'string', default: '2000' },
+    only: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
   process.stderr.write(`--runs: expected an integer ≥ 1, got ${flags.runs}\n`);
+  process.exit(2);
+}
+const STEPS = Number(flags.steps);
+if (!Number.isInteger(STEPS) || STEPS < 1) {
+  process.stderr.write(
+    `--steps: expected an integer ≥ 1, got ${flags.steps}\n`,
+  );
+  process.exit(2);
+}
+if (flags.only !== undefined && !['parts', 'steps'].includes(flags.only)) {
+  process.stderr.write(`--only: expected parts or steps, got ${flags.only}\n`);
   process.exit(2);
 }
 
@@ -101,7 +122,9 @@ function time(part: Part, runs: ReturnType<typeof inputs>) {
 }
 
 const figures: Figure[] = [];
-for (const [name, [settings, share]] of Object.entries(CASES)) {
+for (const [name, [settings, share]] of flags.only === 'steps'
+  ? []
+  : Object.entries(CASES)) {
   const count = Math.max(1, Math.round(RUNS * share));
   const warm = inputs(settings, 1_000_000, count);
   const measured = inputs(settings, 0, count);
@@ -118,5 +141,72 @@ for (const [name, [settings, share]] of Object.entries(CASES)) {
     }
   }
 }
-if (flags.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+
+/** Step-rate cases: settings, and the share of `--steps` they train. */
+const STEP_CASES: Record<string, [Record<string, unknown>, number]> = {};
+for (const width of [20, 100]) {
+  for (const gradient of ['autodiff', 'analytic', 'finite-difference']) {
+    const share = gradient === 'finite-difference' ? 0.05 : 1;
+    STEP_CASES[`W ${width} relu ${gradient}`] = [
+      { width, activation: 'relu', gradient },
+      share,
+    ];
+  }
+  STEP_CASES[`W ${width} tanh autodiff`] = [{ width, activation: 'tanh' }, 1];
+}
+
+const STEP_SEEDS = [0, 1, 2];
+
+/** CPU µs of train() of each seed with `steps` steps, in total. */
+function trainCpuUs(
+  settings: Record<string, unknown>,
+  steps: number,
+  seeds = STEP_SEEDS,
+) {
+  const configs = seeds.map((seed) =>
+    parseRunConfig({ ...settings, steps, seed }),
+  );
+  const cpu = process.cpuUsage();
+  for (const config of configs) if (train(config)) sink++;
+  const used = process.cpuUsage(cpu);
+  return used.user + used.system;
+}
+
+interface StepFigure {
+  case: string;
+  steps: number;
+  stepsPerCpuS: number;
+  cpuUsPerStep: number;
+}
+
+const stepFigures: StepFigure[] = [];
+for (const [name, [settings, share]] of flags.only === 'parts'
+  ? []
+  : Object.entries(STEP_CASES)) {
+  const steps = Math.max(1, Math.round(STEPS * share));
+  trainCpuUs(settings, steps, [1_000_000]);
+  const withSteps = trainCpuUs(settings, steps);
+  const without = trainCpuUs(settings, 0);
+  const cpuUsPerStep = (withSteps - without) / (steps * STEP_SEEDS.length);
+  const figure = {
+    case: name,
+    steps,
+    stepsPerCpuS: 1e6 / cpuUsPerStep,
+    cpuUsPerStep,
+  };
+  stepFigures.push(figure);
+  if (!flags.json) {
+    process.stdout.write(
+      `${name.padEnd(30)} ${String(steps).padStart(5)} steps ` +
+        `${figure.cpuUsPerStep.toFixed(1).padStart(9)} µs CPU/step ` +
+        `${figure.stepsPerCpuS.toFixed(0).padStart(8)} steps/CPU s\n`,
+    );
+  }
+}
+
+if (flags.json) {
+  process.stdout.write(
+    `${JSON.stringify({ parts: figures, steps: stepFigures })}\n`,
+  );
+}
 if (sink === 0) process.exit(1);
