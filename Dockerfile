@@ -1,5 +1,6 @@
 # One image for every role: coordinator (`sweep run`), `sweep worker` and
-# `sweep dashboard`. TypeScript runs through tsx, so dev dependencies stay.
+# `sweep dashboard`. TypeScript runs through tsx, a runtime dependency; the
+# development tools (compilers, linters, the browser driver) stay out.
 FROM node:20-bookworm
 
 WORKDIR /app
@@ -9,7 +10,7 @@ WORKDIR /app
 ENV npm_config_build_from_source=true
 
 COPY package.json package-lock.json ./
-RUN npm ci && npm cache clean --force
+RUN npm ci --omit=dev && npm cache clean --force
 
 COPY bin ./bin
 COPY coordinator ./coordinator
