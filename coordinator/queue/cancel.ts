@@ -53,10 +53,12 @@ export async function cancelQueued(
   const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
   try {
     await redis.sadd(CANCELLED_SET, sweepName);
-    await redis.publish(CANCEL_CHANNEL, sweepName);
     const states = ['wait', 'paused', 'delayed', 'prioritized'];
     const queued = await ofSweep(redis, await jobIds(redis, states), sweepName);
     const results = await Promise.all(queued.map((id) => queue.remove(id)));
+    // Announced only now: workers told earlier would end their tries and
+    // take (and skip) queued jobs while these are being removed.
+    await redis.publish(CANCEL_CHANNEL, sweepName);
     return results.filter((r) => r === 1).length;
   } finally {
     await queue.close();
