@@ -27,7 +27,7 @@ import { rows } from '../test/support/pipeline.ts';
 import { type SweepProcess, spawnSweep } from '../test/support/processes.ts';
 import { createTrainPool } from '../workers/pool.ts';
 import { train } from '../workers/train.ts';
-import { lastCpuMs, othersCpuSince } from './cpu-time.ts';
+import { cpuSharesSince, lastCpuMs } from './cpu-time.ts';
 
 /** Settings of the real runs: a few hundred ms each on this machine. */
 const REAL_SETTINGS = { problem: 'sine', width: 20, steps: 6000 };
@@ -51,6 +51,8 @@ export interface BusyFigure {
   ratio: number;
   /** Cores other processes kept busy meanwhile, on average. */
   othersCores: number;
+  /** Cores the benchmark's own processes kept busy, on average. */
+  oursCores: number;
   /** Whether the target applies (not to a figure with start-up). */
   held: boolean;
 }
@@ -131,9 +133,13 @@ function finalsOf(runs: readonly QueuedRun[]) {
   return { done, onRecorded };
 }
 
-/** Wall time of `work`, and the cores others kept busy meanwhile. */
+/**
+ * Wall time of `work`, and the cores (CPU ms per wall ms) the benchmark's
+ * processes and all others kept busy meanwhile.
+ */
 interface Timing {
   wallMs: number;
+  oursCores: number;
   othersCores: number;
 }
 
@@ -144,11 +150,12 @@ async function timing(
   childrenMs?: () => number,
 ): Promise<Timing> {
   const pids = () => [...ctx.pids, ...children()];
-  const others = othersCpuSince(pids, childrenMs);
+  const shares = cpuSharesSince(pids, childrenMs);
   const start = performance.now();
   await work();
   const wallMs = performance.now() - start;
-  return { wallMs, othersCores: others() / wallMs };
+  const { ours, others } = shares();
+  return { wallMs, oursCores: ours / wallMs, othersCores: others / wallMs };
 }
 
 async function localFigure(
@@ -308,16 +315,18 @@ class Figures {
     );
   }
 
-  report(name: string, { wallMs, othersCores }: Timing, target = true) {
+  report(name: string, timing: Timing, target = true) {
+    const { wallMs, othersCores, oursCores } = timing;
     const ratio = wallMs / this.ideal;
     const runs = this.runs.length;
-    this.all.push({ name, runs, wallMs, ratio, othersCores, held: target });
+    this.all.push({ name, runs, ratio, ...timing, held: target });
     const goal = target ? ` (target ≤ ${BUSY_TARGET})` : '';
     this.ctx.print(
       `${name.padEnd(44)} ${String(runs).padStart(7)} ` +
         `in ${(wallMs / 1000).toFixed(2).padStart(6)} s = ` +
-        `${ratio.toFixed(2)} × ideal${goal}; other processes kept ` +
-        `${othersCores.toFixed(2)} cores busy meanwhile`,
+        `${ratio.toFixed(2)} × ideal${goal}; cores kept busy: ` +
+        `${oursCores.toFixed(2)} by its processes, ` +
+        `${othersCores.toFixed(2)} by others`,
     );
   }
 }

@@ -90,22 +90,39 @@ export function machineBusyMs(): number {
   }
 }
 
+/** CPU milliseconds of our processes and of all others, over a span. */
+export interface CpuShares {
+  ours: number;
+  others: number;
+}
+
 /**
- * Starts measuring how busy the machine is with processes other than
- * `ours` (process ids) and what `oursMs` adds (CPU ms of processes that
- * may end before the measurement does; see `lastCpuMs`); the returned
- * function gives the others' CPU milliseconds since.
+ * Starts measuring the CPU time of `ours` (process ids) plus what `oursMs`
+ * adds (CPU ms of processes that may end before the measurement does; see
+ * `lastCpuMs`), and of every other process on the machine; the returned
+ * function gives both since.
  */
-export function othersCpuSince(
+export function cpuSharesSince(
   ours: () => (number | undefined)[],
   oursMs: () => number = () => 0,
-): () => number {
+): () => CpuShares {
   const sum = () =>
     ours().reduce((t: number, pid) => t + (processCpuMs(pid) || 0), 0) +
     oursMs();
   const machine = machineBusyMs();
   const mine = sum();
-  return () => machineBusyMs() - machine - (sum() - mine);
+  return () => {
+    const used = sum() - mine;
+    return { ours: used, others: machineBusyMs() - machine - used };
+  };
+}
+
+/** `cpuSharesSince`, the others' share alone. */
+export function othersCpuSince(
+  ours: () => (number | undefined)[],
+): () => number {
+  const shares = cpuSharesSince(ours);
+  return () => shares().others;
 }
 
 /** How often `lastCpuMs` reads a process's CPU time, milliseconds. */
