@@ -73,6 +73,8 @@ const CASES = [
     gradient: 'autodiff',
   },
   { activation: 'relu', quadrature: 'gauss', cells: 16, gradient: 'analytic' },
+  // Fast-moving kinks on a fine mesh: cut cells change at most steps.
+  { activation: 'leaky-relu', lr: 0.01, cells: 128, bc: 'penalty' },
   { activation: 'sin', problem: 'multiscale', bc: 'sine-ansatz', cells: 16 },
   { activation: 'swish', bc: 'penalty', problem: 'interface', cells: 16 },
   { activation: 'relu2', gradient: 'finite-difference', width: 3, cells: 8 },

@@ -15,8 +15,8 @@ import {
   sin,
   tanh,
 } from '../../workers/numerics/elementary.ts';
+import { gaussRule } from '../../workers/numerics/gauss-rule.ts';
 import {
-  gaussRule,
   midpointRule,
   type NodeRule,
 } from '../../workers/numerics/node-set.ts';

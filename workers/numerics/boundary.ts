@@ -13,14 +13,15 @@ export interface Boundary {
   /** Its derivative g′(x). */
   dg(x: number): number;
   /**
-   * g(x[k]) and g′(x[k]) for k < count, into `g` and `dg`: the batch form
-   * the node rules use (no boxed number per node).
+   * g(x[k]) and g′(x[k]) for from ≤ k < count (`from` default 0), into `g`
+   * and `dg`: the batch form the node rules use (no boxed number per node).
    */
   factors(
     x: Float64Array,
     count: number,
     g: Float64Array,
     dg: Float64Array,
+    from?: number,
   ): void;
   /** β of the penalty term; 0 for the ansatz modes. */
   penalty: number;
@@ -38,8 +39,8 @@ export function getBoundary(config: Pick<RunConfig, 'bc' | 'beta'>): Boundary {
         mode: 'ansatz',
         g: (x) => x * (1 - x),
         dg: (x) => 1 - 2 * x,
-        factors(x, count, g, dg) {
-          for (let k = 0; k < count; k++) {
+        factors(x, count, g, dg, from = 0) {
+          for (let k = from; k < count; k++) {
             g[k] = x[k] * (1 - x[k]);
             dg[k] = 1 - 2 * x[k];
           }
@@ -51,8 +52,8 @@ export function getBoundary(config: Pick<RunConfig, 'bc' | 'beta'>): Boundary {
         mode: 'sine-ansatz',
         g: (x) => sin(Math.PI * x),
         dg: (x) => Math.PI * cos(Math.PI * x),
-        factors(x, count, g, dg) {
-          for (let k = 0; k < count; k++) {
+        factors(x, count, g, dg, from = 0) {
+          for (let k = from; k < count; k++) {
             g[k] = sin(Math.PI * x[k]);
             dg[k] = Math.PI * cos(Math.PI * x[k]);
           }
@@ -64,9 +65,9 @@ export function getBoundary(config: Pick<RunConfig, 'bc' | 'beta'>): Boundary {
         mode: 'penalty',
         g: () => 1,
         dg: () => 0,
-        factors(_x, count, g, dg) {
-          g.fill(1, 0, count);
-          dg.fill(0, 0, count);
+        factors(_x, count, g, dg, from = 0) {
+          g.fill(1, from, count);
+          dg.fill(0, from, count);
         },
         penalty: config.beta,
       };

@@ -1,5 +1,5 @@
 /**
- * The kink-aware composite Gauss rule (node-set.ts, `gaussRule`) split in
+ * The kink-aware composite Gauss rule (gauss-rule.ts, `gaussRule`) split in
  * two: the uniform cells [j/M, (j+1)/M], whose nodes never change and can
  * be kept with everything computed at them, and the few cells that a kink
  * or a breakpoint cuts, whose pieces are rebuilt for each θ.
@@ -41,6 +41,16 @@ export class UniformGauss {
   /** The cell j with j/M ≤ x < (j + 1)/M, for x in (0, 1). */
   cellOf(x: number): number {
     const cells = this.cells;
+    let j = Math.min(Math.floor(x * cells), cells - 1);
+    while (j > 0 && x < j / cells) j--;
+    while (j + 1 < cells && x >= (j + 1) / cells) j++;
+    return j;
+  }
+
+  /** `cellOf(points[k])`, for loops that must not box a double per call. */
+  cellAt(points: Float64Array, k: number): number {
+    const cells = this.cells;
+    const x = points[k];
     let j = Math.min(Math.floor(x * cells), cells - 1);
     while (j > 0 && x < j / cells) j--;
     while (j + 1 < cells && x >= (j + 1) / cells) j++;
@@ -96,17 +106,13 @@ export class CellPieces {
     this.count = n;
   }
 
-  /** Gauss nodes of [left, right] from index n, as fillCompositeGauss. */
+  private readonly span = new Float64Array(2);
+
+  /** Gauss nodes of [left, right] from index n. */
   private piece(rule: GaussRule, left: number, right: number, n: number) {
-    if (!(right > left)) return n;
-    const half = 0.5 * (right - left);
-    const mid = 0.5 * (left + right);
-    for (let m = 0; m < rule.nodes.length; m++) {
-      this.x[n] = mid + half * rule.nodes[m];
-      this.weight[n] = half * rule.weights[m];
-      n++;
-    }
-    return n;
+    this.span[0] = left;
+    this.span[1] = right;
+    return pieceNodes(rule, this.span, this.x, this.weight, n);
   }
 
   /** Room for `breaks` points: as many cut cells, one more piece each. */
@@ -124,6 +130,32 @@ export class CellPieces {
 }
 
 /**
+ * The Gauss nodes of the piece [span[0], span[1]] into x and weight from
+ * index n, as fillCompositeGauss computes them; none if the piece is
+ * empty. Returns the index after the last node written. (The ends come in
+ * an array: a double passed to a call the JIT does not inline is boxed.)
+ */
+export function pieceNodes(
+  rule: GaussRule,
+  span: Float64Array,
+  x: Float64Array,
+  weight: Float64Array,
+  n: number,
+): number {
+  const left = span[0];
+  const right = span[1];
+  if (!(right > left)) return n;
+  const half = 0.5 * (right - left);
+  const mid = 0.5 * (left + right);
+  let k = n;
+  for (let m = 0; m < rule.nodes.length; m++, k++) {
+    x[k] = mid + half * rule.nodes[m];
+    weight[k] = half * rule.weights[m];
+  }
+  return k;
+}
+
+/**
  * Where the rule splits at θ: the problem's breakpoints inside (0, 1) and,
  * for a piecewise σ, every kink ξᵢ = −aᵢ/wᵢ inside (0, 1), sorted, into
  * `out` (length ≥ breakpoints + W). Returns how many.
@@ -136,7 +168,11 @@ export function splitPoints(
   out: Float64Array,
 ): number {
   let n = 0;
-  for (const b of breakpoints) if (b > 0 && b < 1) out[n++] = b;
+  // Indexed, not for…of: no iterator per call, whatever the JIT inlines.
+  for (let k = 0; k < breakpoints.length; k++) {
+    const b = breakpoints[k];
+    if (b > 0 && b < 1) out[n++] = b;
+  }
   if (activation.piecewise) {
     for (let i = 0; i < width; i++) {
       const xi = -theta[width + i] / theta[i];

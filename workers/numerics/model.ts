@@ -5,13 +5,9 @@
 import type { GradientMethod, RunConfig } from '../run-config.ts';
 import { type ActivationFn, getActivation } from './activations.ts';
 import { type Boundary, getBoundary } from './boundary.ts';
+import { gaussRule } from './gauss-rule.ts';
 import { KinkTerms } from './kink-terms.ts';
-import {
-  gaussRule,
-  midpointRule,
-  type NodeRule,
-  type RuleContext,
-} from './node-set.ts';
+import { midpointRule, type NodeRule, type RuleContext } from './node-set.ts';
 import { paramCount } from './params.ts';
 import { getProblem, type ProblemFn } from './problems.ts';
 import { ritzGradient, ritzLoss, Workspace } from './ritz-kernel.ts';

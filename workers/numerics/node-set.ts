@@ -2,19 +2,12 @@
  * The nodes at which a rule evaluates the loss, with everything the loss
  * needs there that does not depend on θ: weights, κ, b and the boundary
  * factor g, g′. Buffers are allocated once; the kink-aware Gauss rule
- * refills them at every θ without allocating.
+ * (gauss-rule.ts) refills them at every θ without allocating.
  */
 import type { ActivationFn } from './activations.ts';
 import type { Boundary } from './boundary.ts';
 import type { ProblemFn } from './problems.ts';
-import {
-  fillCompositeGauss,
-  fillMidpoint,
-  type GaussRule,
-  gaussLegendre,
-  mergeMesh,
-  sortPrefix,
-} from './quadrature.ts';
+import { fillMidpoint } from './quadrature.ts';
 
 /**
  * Node data, structure of arrays. Node k contributes
@@ -56,7 +49,13 @@ export class NodeSet {
    * then appends the penalty nodes x = 0 and x = 1 when β > 0.
    */
   complete(problem: ProblemFn, boundary: Boundary): void {
-    const count = this.quadratureCount;
+    this.fillData(problem, boundary, this.quadratureCount);
+    this.count = this.quadratureCount;
+    if (boundary.penalty > 0) this.addPenaltyNodes(boundary);
+  }
+
+  /** ωκ, ωb, g, g′ and p = 0 of nodes 0 … count − 1, from x and ω. */
+  fillData(problem: ProblemFn, boundary: Boundary, count: number): void {
     problem.coefficients(this.x, count, this.kw, this.bw);
     boundary.factors(this.x, count, this.g, this.dg);
     for (let k = 0; k < count; k++) {
@@ -64,12 +63,10 @@ export class NodeSet {
       this.bw[k] *= this.weight[k];
       this.pw[k] = 0;
     }
-    this.count = count;
-    if (boundary.penalty > 0) this.addPenaltyNodes(boundary);
   }
 
   /** The nodes x = 0 and x = 1 of the term (β/2)(N(0)² + N(1)²). */
-  private addPenaltyNodes(boundary: Boundary): void {
+  addPenaltyNodes(boundary: Boundary): void {
     for (let end = 0; end <= 1; end++) {
       const k = this.count++;
       this.x[k] = end;
@@ -105,65 +102,6 @@ export function midpointRule(nodes: number, run: RuleContext): NodeRule {
   set.quadratureCount = nodes;
   set.complete(run.problem, run.boundary);
   return { nodes: set, prepare() {} };
-}
-
-/**
- * The kink-aware composite Gauss–Legendre rule: [0, 1] split at j/M, at the
- * problem's breakpoints and, for a piecewise σ, at every kink
- * ξᵢ = −aᵢ/wᵢ in (0, 1); q points on every piece.
- */
-export function gaussRule(
-  cells: number,
-  points: number,
-  run: RuleContext,
-): NodeRule {
-  const rule = gaussLegendre(points);
-  const fixed = run.problem.breakpoints.filter((b) => b > 0 && b < 1);
-  const extraCapacity =
-    fixed.length + (run.activation.piecewise ? run.width : 0);
-  const extra = new Float64Array(Math.max(extraCapacity, 1));
-  const breaks = new Float64Array(cells + 1 + extraCapacity);
-  const set = new NodeSet(points * (cells + extraCapacity) + 2);
-
-  const build = (theta: Float64Array) => {
-    const count = collectExtraPoints(theta, run, fixed, extra);
-    sortPrefix(extra, count);
-    const breakCount = mergeMesh(cells, extra, count, breaks);
-    set.quadratureCount = fill(breaks, breakCount, rule, set);
-    set.complete(run.problem, run.boundary);
-  };
-
-  if (run.activation.piecewise) return { nodes: set, prepare: build };
-  // Without kinks the nodes never change: build them once.
-  build(new Float64Array(3 * run.width + 1));
-  return { nodes: set, prepare() {} };
-}
-
-function fill(
-  breaks: Float64Array,
-  breakCount: number,
-  rule: GaussRule,
-  set: NodeSet,
-): number {
-  return fillCompositeGauss(breaks, breakCount, rule, set.x, set.weight);
-}
-
-/** Writes the problem's breakpoints and the kinks inside (0, 1) to `out`. */
-function collectExtraPoints(
-  theta: Float64Array,
-  run: RuleContext,
-  fixed: readonly number[],
-  out: Float64Array,
-): number {
-  let n = 0;
-  for (let j = 0; j < fixed.length; j++) out[n++] = fixed[j];
-  if (!run.activation.piecewise) return n;
-  const width = run.width;
-  for (let i = 0; i < width; i++) {
-    const xi = -theta[width + i] / theta[i];
-    if (xi > 0 && xi < 1) out[n++] = xi;
-  }
-  return n;
 }
 
 /**

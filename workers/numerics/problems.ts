@@ -17,14 +17,16 @@ export interface ProblemFn {
   /** Its derivative u*′(x) (the right-hand limit at a breakpoint). */
   du(x: number): number;
   /**
-   * κ(x[k]) and b(x[k]) for k < count, into `kappa` and `b`: the batch form
-   * the node rules use (no boxed number per node, whatever the JIT inlines).
+   * κ(x[k]) and b(x[k]) for from ≤ k < count (`from` default 0), into
+   * `kappa` and `b`: the batch form the node rules use (no boxed number per
+   * node, whatever the JIT inlines).
    */
   coefficients(
     x: Float64Array,
     count: number,
     kappa: Float64Array,
     b: Float64Array,
+    from?: number,
   ): void;
   /** Points in (0, 1) where κ, b, u*′ are not smooth; sorted. */
   breakpoints: readonly number[];
@@ -41,8 +43,8 @@ const sine: ProblemFn = {
   b: (x) => PI2 * sin(PI * x),
   u: (x) => sin(PI * x),
   du: (x) => PI * cos(PI * x),
-  coefficients(x, count, kappa, b) {
-    for (let k = 0; k < count; k++) {
+  coefficients(x, count, kappa, b, from = 0) {
+    for (let k = from; k < count; k++) {
       kappa[k] = 1;
       b[k] = PI2 * sin(PI * x[k]);
     }
@@ -58,8 +60,8 @@ const variableKappa: ProblemFn = {
   b: (x) => PI2 * (1 + x) * sin(PI * x) - PI * cos(PI * x),
   u: (x) => sin(PI * x),
   du: (x) => PI * cos(PI * x),
-  coefficients(x, count, kappa, b) {
-    for (let k = 0; k < count; k++) {
+  coefficients(x, count, kappa, b, from = 0) {
+    for (let k = from; k < count; k++) {
       const xk = x[k];
       kappa[k] = 1 + xk;
       b[k] = PI2 * (1 + xk) * sin(PI * xk) - PI * cos(PI * xk);
@@ -76,8 +78,8 @@ const multiscale: ProblemFn = {
   b: (x) => PI2 * sin(PI * x) + 6.4 * PI2 * sin(8 * PI * x),
   u: (x) => sin(PI * x) + 0.1 * sin(8 * PI * x),
   du: (x) => PI * cos(PI * x) + 0.8 * PI * cos(8 * PI * x),
-  coefficients(x, count, kappa, b) {
-    for (let k = 0; k < count; k++) {
+  coefficients(x, count, kappa, b, from = 0) {
+    for (let k = from; k < count; k++) {
       const xk = x[k];
       kappa[k] = 1;
       b[k] = PI2 * sin(PI * xk) + 6.4 * PI2 * sin(8 * PI * xk);
@@ -106,8 +108,8 @@ function interfaceProblem(k: number): ProblemFn {
         ? c * x - (x * x) / 2
         : uHalf + (c * (x - 0.5) - (x * x - 0.25) / 2) / k,
     du: (x) => (x < 0.5 ? c - x : (c - x) / k),
-    coefficients(x, count, kappa, b) {
-      for (let j = 0; j < count; j++) {
+    coefficients(x, count, kappa, b, from = 0) {
+      for (let j = from; j < count; j++) {
         kappa[j] = x[j] < 0.5 ? 1 : k;
         b[j] = 1;
       }
