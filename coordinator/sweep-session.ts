@@ -8,6 +8,7 @@ import type { RecorderEvent } from '../workers/events.ts';
 import { createTrainPool } from '../workers/pool.ts';
 import { RUN_STATUSES } from '../workers/result.ts';
 import type { StatusCounts } from './cli/progress.ts';
+import { clause } from './cli/words.ts';
 import { runLocal } from './local-runner.ts';
 import { connectOnce, safeUrl } from './queue/connection.ts';
 import {
@@ -207,7 +208,7 @@ export async function probeRedis(url: string): Promise<void> {
       client.disconnect();
     }
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = clause(error instanceof Error ? error.message : String(error));
     const where = why.includes('cannot reach Redis')
       ? why
       : `cannot reach Redis at ${safeUrl(url)}: ${why}`;

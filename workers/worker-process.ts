@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { plural } from '../coordinator/cli/words.ts';
 import { durableOptions, safeUrl } from '../coordinator/queue/connection.ts';
 import {
   createEventWriter,
@@ -177,7 +178,7 @@ class SweepWorkerImpl implements SweepWorker {
     await this.bull.waitUntilReady();
     this.log(
       `worker ${this.id} joined ${safeUrl(this.options.redisUrl)}: ` +
-        `${this.options.threads} threads, lock ${durationOf(lockMs)}`,
+        `${plural(this.options.threads, 'thread')}, lock ${durationOf(lockMs)}`,
     );
   }
 

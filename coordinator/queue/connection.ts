@@ -44,12 +44,18 @@ export async function connectOnce(url: string): Promise<Redis> {
     connectTimeout: 5000,
     retryStrategy: (times) => (times > 3 ? null : 200 * times),
   });
-  client.on('error', () => {});
+  // After its retries ioredis rejects with "Connection is closed."; the
+  // socket's own error (ECONNREFUSED, ENOTFOUND, …) says what went wrong.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => {
+    cause = error;
+  });
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    const why = error instanceof Error ? error.message : String(error);
+    const reason = cause ?? error;
+    const why = reason instanceof Error ? reason.message : String(reason);
     throw new Error(`cannot reach Redis at ${safeUrl(url)}: ${why}`);
   }
   return client;

@@ -145,6 +145,8 @@ test('an unreachable Redis exits 1 naming the URL; nothing written', async () =>
   assert.equal(result.code, 1);
   assert.match(result.stderr, /redis:\/\/127\.0\.0\.1:1/);
   assert.match(result.stderr, /cannot reach Redis/);
+  // The socket's own reason, not the client's "Connection is closed".
+  assert.match(result.stderr, /ECONNREFUSED/);
   assert.equal(existsSync(db), false, 'no database was created');
 });
 
