@@ -75,6 +75,8 @@ export class CellPieces {
   x = new Float64Array(0);
   /** Piece node weights. */
   weight = new Float64Array(0);
+  /** The ends of one piece (see pieceNodes). */
+  private readonly span = new Float64Array(2);
 
   /**
    * Splits the cells of `grid` at breaks[0 … count), which must be sorted
@@ -87,18 +89,21 @@ export class CellPieces {
     let e = 0;
     let cut = 0;
     let n = 0;
+    const { span, x, weight } = this;
     while (e < count) {
-      const j = grid.cellOf(breaks[e]);
+      const j = grid.cellAt(breaks, e);
       const right = (j + 1) / cells;
-      let left = j / cells;
+      span[0] = j / cells;
       this.cell[cut] = j;
       this.first[cut] = n;
       // As in mergeMesh: a point goes before (j + 1)/M when it is less.
       for (; e < count && breaks[e] < right; e++) {
-        n = this.piece(grid.rule, left, breaks[e], n);
-        left = breaks[e];
+        span[1] = breaks[e];
+        n = pieceNodes(grid.rule, span, x, weight, n);
+        span[0] = breaks[e];
       }
-      n = this.piece(grid.rule, left, right, n);
+      span[1] = right;
+      n = pieceNodes(grid.rule, span, x, weight, n);
       cut++;
     }
     this.first[cut] = n;
@@ -106,17 +111,11 @@ export class CellPieces {
     this.count = n;
   }
 
-  private readonly span = new Float64Array(2);
-
-  /** Gauss nodes of [left, right] from index n. */
-  private piece(rule: GaussRule, left: number, right: number, n: number) {
-    this.span[0] = left;
-    this.span[1] = right;
-    return pieceNodes(rule, this.span, this.x, this.weight, n);
-  }
-
-  /** Room for `breaks` points: as many cut cells, one more piece each. */
-  private reserve(breaks: number, points: number): void {
+  /**
+   * Room for `breaks` points with q = `points` (as many cut cells, one
+   * more piece each): `build` allocates nothing up to that many.
+   */
+  reserve(breaks: number, points: number): void {
     if (breaks > this.cell.length) {
       this.cell = new Int32Array(breaks);
       this.first = new Int32Array(breaks + 1);

@@ -5,6 +5,10 @@
 import type { GradientMethod, RunConfig } from '../run-config.ts';
 import { type ActivationFn, getActivation } from './activations.ts';
 import { type Boundary, getBoundary } from './boundary.ts';
+import {
+  createGaussDifference,
+  type GaussDifference,
+} from './gauss-difference.ts';
 import { gaussRule } from './gauss-rule.ts';
 import { KinkTerms } from './kink-terms.ts';
 import { midpointRule, type NodeRule, type RuleContext } from './node-set.ts';
@@ -90,8 +94,8 @@ class DeepRitzModel implements Model {
   private readonly ws: Workspace;
   private readonly kinks: KinkTerms;
   private readonly training: NodeRule;
-  private gaussTraining: NodeRule | null;
-  private readonly shifted: Float64Array;
+  /** The finite differences, built on first use. */
+  private differences: GaussDifference | null = null;
   private readonly point = new Float64Array(1);
 
   constructor(private readonly config: ModelConfig) {
@@ -112,8 +116,6 @@ class DeepRitzModel implements Model {
       config.quadrature === 'midpoint'
         ? midpointRule(config.nodes, this.run)
         : gaussRule(config.cells, config.gauss_points, this.run);
-    this.gaussTraining = config.quadrature === 'gauss' ? this.training : null;
-    this.shifted = new Float64Array(this.size);
   }
 
   loss(theta: Float64Array): number {
@@ -136,7 +138,8 @@ class DeepRitzModel implements Model {
     method: GradientMethod,
   ): void {
     if (method === 'finite-difference') {
-      this.finiteDifference(theta, out);
+      this.differences ??= createGaussDifference(this.config);
+      this.differences.compute(theta, out);
       this.trainingLoss(theta);
       return;
     }
@@ -172,33 +175,5 @@ class DeepRitzModel implements Model {
     this.training.prepare(theta);
     ritzLoss(this.training.nodes, theta, this.activation, this.ws);
     this.lastLoss = this.ws.loss;
-  }
-
-  /** The kink-aware gauss loss at θ, into `ws.loss`. */
-  private gaussLoss(theta: Float64Array): void {
-    const { cells, gauss_points } = this.config;
-    this.gaussTraining ??= gaussRule(cells, gauss_points, this.run);
-    this.gaussTraining.prepare(theta);
-    ritzLoss(this.gaussTraining.nodes, theta, this.activation, this.ws);
-  }
-
-  private finiteDifference(theta: Float64Array, out: Float64Array): void {
-    const shifted = this.shifted;
-    const h = this.config.fd_h;
-    shifted.set(theta);
-    for (let j = 0; j < theta.length; j++) {
-      const t = theta[j];
-      const up = t + h;
-      const down = t - h;
-      shifted[j] = up;
-      this.gaussLoss(shifted);
-      const lossUp = this.ws.loss;
-      shifted[j] = down;
-      this.gaussLoss(shifted);
-      const lossDown = this.ws.loss;
-      shifted[j] = t;
-      // The steps actually taken, after rounding t ± h.
-      out[j] = (lossUp - lossDown) / (up - down);
-    }
   }
 }

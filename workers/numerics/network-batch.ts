@@ -64,11 +64,16 @@ export class NetworkBatch {
   }
 
   /**
-   * σ(wxₚ + a), σ′, σ″ of one neuron with weight w and bias a at every
+   * σ(wᵢxₚ + aᵢ), σ′, σ″ of neuron i of the width-W network θ at every
    * point, into s0, s1, s2.
    */
-  neuron(w: number, a: number, activation: ActivationFn): void {
-    this.layer(w, a, activation, this.s0, this.s1);
+  neuron(
+    theta: Float64Array,
+    i: number,
+    width: number,
+    activation: ActivationFn,
+  ): void {
+    this.layer(theta, i, width, activation, this.s0, this.s1);
   }
 
   /**
@@ -101,13 +106,7 @@ export class NetworkBatch {
     }
     for (let i = 0; i < width; i++) {
       this.cw[i] = theta[2 * width + i] * theta[i];
-      this.layer(
-        theta[i],
-        theta[width + i],
-        activation,
-        this.rows[i],
-        this.slopeRows[i],
-      );
+      this.layer(theta, i, width, activation, this.rows[i], this.slopeRows[i]);
     }
   }
 
@@ -142,17 +141,23 @@ export class NetworkBatch {
     this.pointSlope = np + np2;
   }
 
+  /**
+   * Neuron i of θ at every point. wᵢ and aᵢ are read here, not passed in:
+   * a double passed to a call the JIT does not inline is boxed.
+   */
   private layer(
-    w: number,
-    a: number,
+    theta: Float64Array,
+    i: number,
+    width: number,
     activation: ActivationFn,
     s0: Float64Array,
     s1: Float64Array,
   ): void {
-    const count = this.count;
-    this.weight[0] = w;
-    this.transposed.fill(a, count, 2 * count);
-    activation.layer(this.weight, 0, this.transposed, count, s0, s1, this.s2);
+    const { count, transposed } = this;
+    const a = theta[width + i];
+    this.weight[0] = theta[i];
+    for (let p = count; p < 2 * count; p++) transposed[p] = a;
+    activation.layer(this.weight, 0, transposed, count, s0, s1, this.s2);
   }
 
   private grow(count: number): void {
