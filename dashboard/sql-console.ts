@@ -83,12 +83,13 @@ export class SqlConsole {
 /** Checks the `sql` parameter: present, one text, not too long. */
 export function checkSqlText(sql: unknown): string {
   if (typeof sql !== 'string' || sql.trim() === '') {
+    const absent = sql === undefined || sql === null || sql === '';
     throw new ParamError(
       'sql',
       sql ?? '',
-      'one SELECT statement',
+      'one SELECT statement, as text',
       400,
-      'missing',
+      absent || typeof sql === 'string' ? 'missing' : 'not a text',
     );
   }
   if (sql.length > MAX_CONSOLE_SQL) {

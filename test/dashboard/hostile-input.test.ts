@@ -249,11 +249,20 @@ describe('hostile input', () => {
     assert.ok(bad);
     await refused(
       '/api/query',
-      { parameter: 'sql' },
+      { parameter: 'sql', message: /not a text/ },
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ sql: 42 }),
+      },
+    );
+    await refused(
+      '/api/query',
+      { parameter: 'sql', message: /missing/ },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({}),
       },
     );
     await refused(
