@@ -157,7 +157,9 @@ export function formatIssues(
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     const got = valueAt(input, issue.path);
     const known = got === undefined || issue.code === 'unrecognized_keys';
-    const shown = known ? '' : ` (got ${JSON.stringify(got)})`;
+    // JSON would write Infinity and NaN as null.
+    const text = typeof got === 'number' ? String(got) : JSON.stringify(got);
+    const shown = known ? '' : ` (got ${text})`;
     return `${path || '(root)'}: ${describe(issue)}${shown}`;
   });
   // One value can break several checks that say the same thing.

@@ -16,7 +16,15 @@ export function formatPath(path: SpecPath): string {
 /** A received value as JSON, shortened to about 60 characters. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON has no Infinity or NaN and would write them as null.
+  const text =
+    typeof value === 'number'
+      ? String(value)
+      : (JSON.stringify(value, (_key, item) =>
+          typeof item === 'number' && !Number.isFinite(item)
+            ? String(item)
+            : item,
+        ) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 

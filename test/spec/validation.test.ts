@@ -73,6 +73,10 @@ test('a non-numeric learning rate says what numbers are allowed', () => {
   );
   const negative = problems('name: a\ngrid: { lr: [1e-3, -1e-2] }');
   assert.match(problemAt(negative, 'grid.lr[1]'), /> 0 \(got -0\.01\)/);
+  // YAML's .inf and .nan are numbers JSON cannot write: shown as such.
+  const infinite = problems('name: a\ngrid: { lr: [.inf, .nan] }');
+  assert.match(problemAt(infinite, 'grid.lr[0]'), /\(got Infinity\)/);
+  assert.match(problemAt(infinite, 'grid.lr[1]'), /\(got NaN\)/);
 });
 
 test('a width that is not an integer is refused, a numeric string is not', () => {
