@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
+import { REDIS_URL_FORM, redisUrlProblem } from '../queue/redis-url.ts';
 
 /**
  * Exit codes of the CLI: 0 ok, 1 the work failed, 2 bad input, and 130
@@ -71,10 +72,24 @@ export function intFlag(min: number, max: number) {
 
 /** Commander parser for a Redis URL flag. */
 export function redisUrlFlag(raw: string): string {
-  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) {
+  const problem = /^rediss?:\/\/[^\s]+$/.test(raw)
+    ? redisUrlProblem(raw)
+    : 'not a Redis URL';
+  if (problem) {
     throw new InvalidArgumentError(
-      `expected redis://HOST:PORT[/DB] or rediss://…, got "${raw}".`,
+      `${problem}; expected ${REDIS_URL_FORM}, got "${raw}".`,
     );
   }
   return raw;
 }
+
+/** The commands that use the Redis URL, when one is given. */
+export const REDIS_COMMANDS: ReadonlySet<string> = new Set([
+  'run',
+  'resume',
+  'retry',
+  'status',
+  'cancel',
+  'worker',
+  'dashboard',
+]);

@@ -13,6 +13,7 @@ import {
   defaultThreads,
   EXIT,
   intFlag,
+  REDIS_COMMANDS,
   redisUrlFlag,
 } from './common.ts';
 import { fillChosen } from './lazy-details.ts';
@@ -47,6 +48,7 @@ function buildProgram(): Command {
 
   for (const register of commands) register(program);
   program.hook('preSubcommand', (_program, chosen) => fillChosen(chosen));
+  program.hook('preAction', (_program, chosen) => checkRedisFlag(chosen));
   addHelpCommand(program);
   return program;
 }
@@ -68,6 +70,22 @@ function addHelpCommand(program: Command): void {
       await fillChosen(chosen);
       chosen.help();
     });
+}
+
+/**
+ * Refuses a database number the Redis server does not have before the
+ * command changes anything (ioredis would fall back to database 0).
+ */
+async function checkRedisFlag(chosen: Command): Promise<void> {
+  const url: string | undefined = chosen.optsWithGlobals().redis;
+  if (!url || !REDIS_COMMANDS.has(chosen.name())) return;
+  const { checkRedisDatabase } = await import('../queue/connection.ts');
+  try {
+    await checkRedisDatabase(url);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`--redis (or $REDIS_URL): ${error.message}`);
+  }
 }
 
 async function exitCodeOf(error: unknown): Promise<number> {

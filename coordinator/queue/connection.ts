@@ -4,12 +4,20 @@
  * outage, short-lived ones that fail fast).
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { InputError } from '../input-error.ts';
+import { REDIS_URL_FORM, redisUrlProblem } from './redis-url.ts';
 
 /**
  * ioredis options for `redis://[user:password@]host[:port][/db]` or
  * `rediss://…` (TLS).
  */
 export function redisOptions(url: string): RedisOptions {
+  const problem = redisUrlProblem(url);
+  if (problem) {
+    throw new InputError(
+      `Redis URL "${safeUrl(url)}": ${problem}; expected ${REDIS_URL_FORM}`,
+    );
+  }
   const parsed = new URL(url);
   const db = parsed.pathname.replace(/^\//, '');
   const options: RedisOptions = {
@@ -58,7 +66,51 @@ export async function connectOnce(url: string): Promise<Redis> {
     const why = reason instanceof Error ? reason.message : String(reason);
     throw new Error(`cannot reach Redis at ${safeUrl(url)}: ${why}`);
   }
+  await selectOrRefuse(client, url);
   return client;
+}
+
+/**
+ * Throws an InputError when the server refuses the URL's database number
+ * (`ERR DB index is out of range`); ioredis would otherwise go on in
+ * database 0, where other sweeps' queues may live. Unreachable servers
+ * pass: the caller's own connection reports or waits them out.
+ */
+export async function checkRedisDatabase(url: string): Promise<void> {
+  if (!redisOptions(url).db) return;
+  const client = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 5000,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    client.disconnect();
+    return;
+  }
+  await selectOrRefuse(client, url);
+  client.disconnect();
+}
+
+async function selectOrRefuse(client: Redis, url: string): Promise<void> {
+  const db = redisOptions(url).db;
+  if (!db) return;
+  try {
+    await client.select(db);
+  } catch (error) {
+    client.disconnect();
+    const why = error instanceof Error ? error.message : String(error);
+    if (!/DB index/i.test(why)) throw error;
+    throw new InputError(
+      `Redis at ${safeUrl(url)} refuses database ${db} (${why}): ` +
+        'use a database number the server has (0 to 15 by default, ' +
+        'its `databases` setting)',
+    );
+  }
 }
 
 /** The URL without its password, for messages and logs. */
