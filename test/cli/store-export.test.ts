@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nonFiniteReviver } from '../../coordinator/cli/json-numbers.ts';
@@ -88,6 +88,21 @@ test('export quotes commas, quotes and line breaks in CSV', async (t) => {
   assert.equal(records.length, 3);
   assert.equal(records[1][RESULT_COLUMNS.indexOf('error')], nasty);
   assert.equal(records[2][RESULT_COLUMNS.indexOf('error')], '');
+});
+
+test('export --out naming an existing folder is refused, exit 2, nothing written', async (t) => {
+  const { path } = await studyStore(t);
+  const dir = tempDir(t);
+  const out = join(dir, 'outdir');
+  mkdirSync(out);
+  const run = await runSweep(['--db', path, 'export', 'study', '--out', out]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /--out: .*outdir is a folder; expected the path of a file/,
+  );
+  assert.deepEqual(readdirSync(dir).sort(), ['outdir']);
+  assert.deepEqual(readdirSync(out), []);
 });
 
 test('export --format json --out writes a JSON array to a file', async (t) => {

@@ -5,7 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { InputError } from '../../input-error.ts';
@@ -73,6 +73,12 @@ async function exportToFile(
   const folder = dirname(path);
   if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
     throw new InputError(`--out: folder ${folder} does not exist`);
+  }
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+    throw new InputError(
+      `--out: ${path} is a folder; expected the path of a file to write, ` +
+        `such as ${join(path, `export.${format}`)}`,
+    );
   }
   const stream = createWriteStream(partial);
   try {
