@@ -82,6 +82,13 @@ function count(flag: string, text: string): number {
   return n;
 }
 
+/**
+ * Runs a pool or worker trains before it is timed. V8 compiles the training
+ * code while the first few hundred runs go through a thread (they cost up
+ * to 2.5× a later run), so a short warm-up would time the compiler.
+ */
+const WARMUP_RUNS = 1000;
+
 /** One-step runs on the smallest network: the pipeline, not the maths. */
 const ONE_STEP = { steps: 1, width: 2 };
 
@@ -193,8 +200,12 @@ async function bullmqFigures(
 async function poolFigure(): Promise<void> {
   const config = parseRunConfig(ONE_STEP, 'settings');
   const pool = createTrainPool({ threads: 2 });
-  // Load the threads first: their start-up is not the steady rate.
-  await Promise.all([pool.run(config), pool.run(config)]);
+  // Load the threads and let V8 compile first: not the steady rate.
+  let warm = 0;
+  const warmLane = async () => {
+    while (warm++ < WARMUP_RUNS) await pool.run(config);
+  };
+  await Promise.all([warmLane(), warmLane(), warmLane(), warmLane()]);
   const before = processCpuMs(process.pid);
   const ms = await timed(async () => {
     let next = 0;
@@ -206,6 +217,7 @@ async function poolFigure(): Promise<void> {
     await Promise.all([lane(), lane(), lane(), lane()]);
   });
   record('train() alone, 2 pool threads', RUNS, ms);
+  print(`  timed after a warm-up of ${WARMUP_RUNS} runs on the same pool`);
   const perRun = (processCpuMs(process.pid) - before) / RUNS;
   print(`  CPU ms per run: ${perRun.toFixed(2)}`);
   await pool.close();
@@ -234,7 +246,7 @@ async function endToEnd(
   redisPid: number | undefined,
 ): Promise<void> {
   const store = await openStore(join(dir, 'bench.sqlite'));
-  const warmup = await oneStepSweep(dir, store, 'warmup', 20);
+  const warmup = await oneStepSweep(dir, store, 'warmup', WARMUP_RUNS);
   const bench = await oneStepSweep(dir, store, 'bench', RUNS);
   let recorded = 0;
   let target = 0;
@@ -254,7 +266,7 @@ async function endToEnd(
   const args = ['worker', '--redis', url, '--threads', '2', '--quiet'];
   const worker = spawnSweep(args);
   await worker.waitFor('joined', { timeoutMs: 60_000 });
-  // Threads load and compile on their first runs: not the steady rate.
+  // Threads load and V8 compiles on the first runs: not the steady rate.
   const warm = finals(warmup.runs.length);
   await enqueueRuns(url, warmup.plan, warmup.runs);
   await warm;
@@ -273,6 +285,9 @@ async function endToEnd(
   const splits = [workerSplit(), coordinatorSplit()];
   const othersCores = others() / ms;
   record('end to end: enqueue, train, record in SQLite', RUNS, ms);
+  print(
+    `  timed after a warm-up sweep of ${WARMUP_RUNS} runs on the same worker`,
+  );
   const [w, c, r] = after.map((a, i) => (a - before[i]) / RUNS);
   print(
     `  CPU ms per run: worker process ${w.toFixed(2)} (threads included), ` +
