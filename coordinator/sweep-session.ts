@@ -219,6 +219,9 @@ export async function probeRedis(url: string): Promise<void> {
   }
 }
 
+/** How often runs waiting for an old job to go are checked, ms. */
+const DEFERRED_CHECK_MS = 1000;
+
 function distributedSession(
   options: SessionOptions,
   url: string,
@@ -234,8 +237,47 @@ function distributedSession(
     timeoutMs: sweep.timeoutMs,
     retries: sweep.retries,
   };
+  // Runs whose job of an older generation is still being trained: each
+  // is enqueued again once that job is gone (see `enqueueDeferred`).
+  const deferred = new Map<string, number>();
+  let requeueing = false;
+  const onDeferred = (runs: { runId: string; generation: number }[]) => {
+    for (const run of runs) deferred.set(run.runId, run.generation);
+  };
   // A run whose job finished after the store was read is not added again.
-  const confirm = () => (recorder ? { confirm: unfinishedOnly(recorder) } : {});
+  const confirm = () => ({
+    onDeferred,
+    ...(recorder ? { confirm: unfinishedOnly(recorder) } : {}),
+  });
+
+  /**
+   * Enqueues the deferred runs still waiting in the store at the same
+   * generation. Their old job's stale result lands in Redis before BullMQ
+   * removes the job, so a run whose job is still there is simply deferred
+   * again and tried on the next call. Resolves with the jobs added.
+   */
+  const enqueueDeferred = async (): Promise<number> => {
+    if (deferred.size === 0 || requeueing) return 0;
+    requeueing = true;
+    const wanted = new Map(deferred);
+    deferred.clear();
+    try {
+      const runs = (await store.pendingRuns(sweep.sweepId)).filter(
+        (run) => wanted.get(run.runId) === run.generation,
+      );
+      return runs.length > 0
+        ? await enqueueRuns(url, queueSweep, runs, confirm())
+        : 0;
+    } catch (error) {
+      // Tried again on the next call.
+      for (const [runId, generation] of wanted) {
+        if (!deferred.has(runId)) deferred.set(runId, generation);
+      }
+      throw error;
+    } finally {
+      requeueing = false;
+    }
+  };
 
   const onRecorded = (events: readonly RecorderEvent[]) => {
     poke();
@@ -288,7 +330,7 @@ function distributedSession(
 
     async execute(runs: QueuedRun[], detach = false) {
       const started = Date.now();
-      const enqueued =
+      let enqueued =
         runs.length > 0
           ? await enqueueRuns(url, queueSweep, runs, confirm())
           : 0;
@@ -297,6 +339,12 @@ function distributedSession(
         options.onCounts?.(c),
       );
       if (detach) {
+        // Nobody stays to enqueue the runs whose old job is still being
+        // trained: wait here until it is gone.
+        while (deferred.size > 0 && !options.interrupt?.aborted) {
+          await sleep(DEFERRED_CHECK_MS, options.interrupt);
+          enqueued += await enqueueDeferred();
+        }
         return {
           outcome: 'detached' as const,
           enqueued,
@@ -306,6 +354,15 @@ function distributedSession(
       }
       poke = () => counts.poke();
       const hint = setTimeout(() => hintWorkers(url, notify), 3000);
+      const requeue = setInterval(() => {
+        enqueueDeferred().then(
+          (added) => {
+            enqueued += added;
+          },
+          (error: unknown) =>
+            notify({ kind: 'error', message: messageOf(error) }),
+        );
+      }, DEFERRED_CHECK_MS);
       try {
         const outcome = await waitForFinals(options, counts);
         return {
@@ -316,6 +373,7 @@ function distributedSession(
         };
       } finally {
         clearTimeout(hint);
+        clearInterval(requeue);
         poke = () => {};
         counts.stop();
       }

@@ -1,7 +1,7 @@
 /**
  * Putting a sweep's runs on the BullMQ queue, once each.
  */
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunJob } from '../../workers/execute-run.ts';
 import type { RunConfig } from '../../workers/run-config.ts';
@@ -43,6 +43,15 @@ export interface EnqueueOptions {
    * that window: no finished run is trained again. See `unfinishedOnly`.
    */
   confirm?: (missing: RunToQueue[]) => Promise<RunToQueue[]>;
+  /**
+   * Called with the runs left without a job because a job of an older
+   * generation of theirs is still in Redis and could not be replaced
+   * (a worker is training it, or BullMQ failed it and the recorder has
+   * not removed it yet). Its result will be ignored as stale: enqueue
+   * these runs again once that job is gone. Without this option they are
+   * silently left out.
+   */
+  onDeferred?: (runs: RunToQueue[]) => void;
 }
 
 /** Default first retry delay, milliseconds. */
@@ -75,18 +84,80 @@ export function runJob(
   };
 }
 
-async function missing(redis: Redis, runs: RunToQueue[]) {
+/** States in which a job waits for a worker and may be removed. */
+const UNSTARTED = new Set(['waiting', 'delayed', 'prioritized', 'wait']);
+
+/**
+ * Sorts `runs` into those that need a job and those whose job of an older
+ * generation is still in Redis and cannot be replaced now. A job of the
+ * run's generation (or a newer one) counts as its job; one of an older
+ * generation (left by a `sweep cancel` that could not reach Redis, say)
+ * would only deliver a result the store ignores, so it is removed when no
+ * worker has started it, and otherwise left to finish.
+ */
+async function missing(
+  redis: Redis,
+  queue: Queue,
+  runs: RunToQueue[],
+): Promise<{ fresh: RunToQueue[]; deferred: RunToQueue[] }> {
   const pipeline = redis.pipeline();
-  for (const run of runs) pipeline.exists(jobKey(run.runId));
+  for (const run of runs) {
+    // No job can be older than generation 0: existence is enough there.
+    if (run.generation === 0) pipeline.exists(jobKey(run.runId));
+    else pipeline.hget(jobKey(run.runId), 'data');
+  }
   const replies = (await pipeline.exec()) ?? [];
-  return runs.filter((_, i) => replies[i]?.[1] === 0);
+  const fresh: RunToQueue[] = [];
+  const stale: RunToQueue[] = [];
+  runs.forEach((run, i) => {
+    const reply = replies[i]?.[1];
+    if (reply === 0 || reply === null) fresh.push(run);
+    else if (typeof reply === 'string' && generationOf(reply) < run.generation)
+      stale.push(run);
+  });
+  const deferred: RunToQueue[] = [];
+  for (const run of stale) {
+    if (await removeUnstarted(queue, run.runId)) fresh.push(run);
+    else deferred.push(run);
+  }
+  return { fresh, deferred };
+}
+
+function generationOf(data: string): number {
+  try {
+    const generation = (JSON.parse(data) as Partial<RunJob>).generation;
+    return typeof generation === 'number' ? generation : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Removes the job of `runId` if no worker has started it. Resolves with
+ * whether the run is free of a job now. BullMQ refuses to remove a job a
+ * worker holds the lock of, so a job taken between the state check and
+ * the removal is kept.
+ */
+async function removeUnstarted(queue: Queue, runId: string): Promise<boolean> {
+  const job = await Job.fromId(queue, jobIdOf(runId));
+  if (!job) return true;
+  const state = await job.getState();
+  if (!UNSTARTED.has(state)) return state === 'unknown';
+  try {
+    await job.remove();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Adds a job per run (jobId from the run id, attempts = retries + 1,
  * exponential backoff, removed once completed). A run whose job already
  * exists is not added again; with `options.confirm`, neither is one that
- * it leaves out. Resolves with the number of jobs added.
+ * it leaves out. A job of an older generation is replaced if no worker has
+ * started it, else the run goes to `options.onDeferred`. Resolves with the
+ * number of jobs added.
  */
 export async function enqueueRuns(
   redisUrl: string,
@@ -99,6 +170,7 @@ export async function enqueueRuns(
   const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
   let added = 0;
   let fresh: RunToQueue[] = [];
+  const deferred: RunToQueue[] = [];
   const flush = async () => {
     for (let from = 0; from < fresh.length; from += size) {
       const chunk = fresh.slice(from, from + size);
@@ -111,7 +183,9 @@ export async function enqueueRuns(
   };
   try {
     for (let from = 0; from < runs.length; from += size) {
-      fresh.push(...(await missing(redis, runs.slice(from, from + size))));
+      const found = await missing(redis, queue, runs.slice(from, from + size));
+      fresh.push(...found.fresh);
+      deferred.push(...found.deferred);
       // Without a confirmation, each chunk goes out as soon as it is known.
       if (!options.confirm) await flush();
     }
@@ -119,6 +193,7 @@ export async function enqueueRuns(
       fresh = await options.confirm(fresh);
     }
     await flush();
+    if (deferred.length > 0) options.onDeferred?.(deferred);
     return added;
   } finally {
     await queue.close();
