@@ -374,8 +374,8 @@ class StreamRecorder implements Recorder {
   }
 
   /**
-   * Jobs BullMQ failed itself, recorded as `crashed` finals and removed;
-   * one page of them. Each gets a `start` too, so that the try left open
+   * Jobs BullMQ failed itself, recorded as `crashed` finals of worker
+   * `queue` and removed; one page of them. Each gets a `start` too, so that the try left open
    * by the worker that died is marked lost. Resolves with the number.
    */
   private async recordFailedJobs(): Promise<number> {
@@ -387,7 +387,11 @@ class StreamRecorder implements Recorder {
         runId: data.runId,
         generation: data.generation,
         token: `failed:${job.id}:${job.timestamp}:${job.attemptsStarted}`,
-        worker: job.processedBy ?? 'queue',
+        // No worker ran this try: BullMQ failed the job, and its
+        // `processedBy` names whichever worker noticed the last stall,
+        // which may never have held the run. The tries the workers did
+        // run have rows of their own (ended `lost`).
+        worker: 'queue',
         at: job.finishedOn ?? Date.now(),
       };
       const error = job.failedReason || 'failed in the queue';

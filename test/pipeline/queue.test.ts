@@ -286,6 +286,9 @@ test('a job BullMQ failed by itself is recorded as crashed and removed', async (
   assert.equal(final.status, 'crashed');
   assert.equal(final.runId, job.data.runId);
   assert.match(final.error ?? '', /stalled/);
+  // The worker that took it is not named: BullMQ, not a worker, failed
+  // the try this final ends.
+  assert.equal(final.worker, 'queue');
   assert.equal((await queue.getJobCounts('failed')).failed, 0);
   await recorder.stop();
   await queue.close();
