@@ -325,6 +325,10 @@ class SweepWorkerImpl implements SweepWorker {
 
     const attempts = job.opts.attempts ?? 1;
     const tryNumber = job.attemptsMade + 1;
+    // For the log, the tries of this job so far: those that crashed and
+    // those whose worker died (stalled), as the store's `attempts` counts
+    // them. A try handed back unstarted is not counted, by either.
+    const shown = job.attemptsMade + (job.stalledCounter ?? 0) + 1;
     const controller = new AbortController();
     const token = randomUUID();
     const active: Active = {
@@ -345,7 +349,7 @@ class SweepWorkerImpl implements SweepWorker {
       (event) => {
         if (event.kind === 'start') {
           active.begun = event.at;
-          this.logStart(data, tryNumber, attempts);
+          this.logStart(data, shown, attempts - tryNumber);
         } else this.noteEnd(active, data, event);
         return this.emit(event);
       },
@@ -354,8 +358,8 @@ class SweepWorkerImpl implements SweepWorker {
     if (end === 'final') return { status: 'final' };
     if (end === 'retry') {
       this.log(
-        `run ${data.runId} crashed on try ${tryNumber} of ${attempts}, ` +
-          `will retry: ${active.crash}`,
+        `run ${data.runId} crashed on try ${shown}, will retry ` +
+          `(${attempts - tryNumber} left): ${active.crash}`,
       );
       throw new Error(active.crash);
     }
@@ -385,11 +389,12 @@ class SweepWorkerImpl implements SweepWorker {
     this.logFinal(data, event, active.begun ?? event.at);
   }
 
-  private logStart(data: RunJob, tryNumber: number, attempts: number) {
+  /** `retriesLeft`: how many more tries a crash of this one allows. */
+  private logStart(data: RunJob, shown: number, retriesLeft: number) {
     if (this.options.logRuns === false) return;
     this.log(
       `run ${data.runId} of sweep ${data.sweep} started ` +
-        `(try ${tryNumber} of ${attempts})`,
+        `(try ${shown}, retries left ${retriesLeft})`,
     );
   }
 

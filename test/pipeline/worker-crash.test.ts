@@ -131,8 +131,10 @@ test('a run whose workers keep dying ends crashed, and the rest finish', async (
       lockMs: 500,
       faults: fault,
     });
+    // The log numbers the try as the store's `attempts` will: a try
+    // redelivered after a stall is try 2.
     await doomedWorker.waitFor(
-      `run ${doomed.runId} of sweep kill-twice started`,
+      `run ${doomed.runId} of sweep kill-twice started (try ${i + 1},`,
     );
     await eventually('the try to be recorded', async () => {
       const [row] = await rows(
@@ -157,13 +159,17 @@ test('a run whose workers keep dying ends crashed, and the rest finish', async (
   assert.match(String(result.error), /stalled more than allowable limit/);
   const tries = await rows(
     c.fx.dbPath,
-    `SELECT outcome FROM attempts WHERE run_id = '${doomed.runId}'
+    `SELECT outcome, worker FROM attempts WHERE run_id = '${doomed.runId}'
      ORDER BY attempt`,
   );
   assert.deepEqual(
     tries.map((t) => t.outcome),
     ['lost', 'lost', 'crashed'],
   );
+  // The crash is BullMQ's, noticed by whichever worker checked for stalls
+  // (perhaps the healthy one, which never ran the run): no worker is named.
+  assert.equal(tries[2].worker, 'queue');
+  assert.notEqual(tries[0].worker, 'queue');
   await c.recorder.drain();
   // A job completes just after its result is sent: give it a moment.
   await eventually('Redis to empty', async () => {
