@@ -93,7 +93,7 @@ export async function runReadOnlyQuery(
         : await runThroughView(db, statement.text, maxRows, maxBytes);
     return { ...result, elapsedMs: performance.now() - started };
   } catch (error) {
-    throw queryError(error, deadline.expired(), timeoutMs);
+    throw queryError(error, deadline.expired(), timeoutMs, dbPath);
   } finally {
     deadline.stop();
     await db.close();
@@ -260,7 +260,12 @@ const USER_ERRORS = new Set([
   'SQLITE_INTERRUPT',
 ]);
 
-function queryError(error: unknown, expired: boolean, ms: number): unknown {
+function queryError(
+  error: unknown,
+  expired: boolean,
+  ms: number,
+  dbPath: string,
+): unknown {
   if (expired) {
     return new InputError(
       `query stopped: it ran past the time limit of ${ms} ms; narrow it ` +
@@ -268,6 +273,9 @@ function queryError(error: unknown, expired: boolean, ms: number): unknown {
     );
   }
   const code = (error as SqliteError | null)?.code;
+  if (code === 'SQLITE_NOTADB') {
+    return new InputError(`${dbPath} is not a SQLite database`);
+  }
   if (code && USER_ERRORS.has(code)) {
     const message = (error as Error).message.replace(/^SQLITE_\w+: /, '');
     return new InputError(`query failed: ${message}`);

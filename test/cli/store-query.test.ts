@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { studyStore, tempDir } from '../store/fixture.ts';
@@ -109,4 +109,16 @@ test('query without a database exits 2 and creates nothing', async (t) => {
   assert.equal(run.code, 2);
   assert.match(run.stderr, /no results database/);
   assert.equal(existsSync(db), false);
+});
+
+test('query on a file that is not SQLite exits 2 as status and export do', async (t) => {
+  const db = join(tempDir(t), 'junk.sqlite');
+  const junk = 'not a database, only text\n'.repeat(40);
+  writeFileSync(db, junk);
+  for (const args of [['query', 'SELECT 1'], ['status'], ['export', 'x']]) {
+    const run = await runSweep(['--db', db, ...args]);
+    assert.equal(run.code, 2, `${args[0]}: ${run.stderr}`);
+    assert.equal(run.stderr, `sweep: ${db} is not a SQLite database\n`);
+  }
+  assert.equal(readFileSync(db, 'utf8'), junk);
 });
