@@ -108,8 +108,24 @@ function dropEmptyEnv(): void {
   }
 }
 
+/**
+ * A reader that stops reading (`sweep query … | head`) ends the output,
+ * not the command: later writes are dropped and the exit code is the
+ * command's own (0 when it succeeded), so that a
+ * pipeline under `set -o pipefail` does not fail because its reader had
+ * enough. A long `run` or `worker` goes on with its work.
+ */
+function dropOutputToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   dropEmptyEnv();
+  dropOutputToClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
