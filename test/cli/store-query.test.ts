@@ -100,7 +100,30 @@ test('query stops at --max-rows and says so', async (t) => {
   assert.equal(csv.stdout, 'idx\n0\n1\n2\n');
   assert.match(csv.stderr, /only the first 3 rows/);
   const table = await runSweep([...args, '--max-rows', '3']);
-  assert.match(table.stdout, /3 rows \(more left out: raise --max-rows\)/);
+  assert.match(
+    table.stdout,
+    /3 rows \(more left out: raise --max-rows for more\)/,
+  );
+});
+
+test('query at the largest --max-rows says it is the largest', async (t) => {
+  const { path } = await studyStore(t);
+  const most = 1_000_000;
+  const sql =
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c ' +
+    `LIMIT ${most + 1}) SELECT x FROM c`;
+  const args = ['--db', path, 'query', sql, '--max-rows', String(most)];
+  const csv = await runSweep([...args, '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.equal(csv.stdout.split('\n').length, most + 2);
+  assert.match(
+    csv.stderr,
+    /only the first 1000000 rows were written; 1000000 is the most --max-rows allows: narrow the query/,
+  );
+  assert.doesNotMatch(csv.stderr, /raise --max-rows/);
+  const over = await runSweep([...args.slice(0, -1), String(most + 1)]);
+  assert.equal(over.code, 2);
+  assert.match(over.stderr, /expected an integer from 1 to 1000000/);
 });
 
 test('query without a database exits 2 and creates nothing', async (t) => {

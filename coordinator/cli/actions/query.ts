@@ -7,7 +7,7 @@ import {
   type QueryResult,
   runReadOnlyQuery,
 } from '../../store/read-only-query.ts';
-import type { QUERY_FORMATS } from '../commands/query.ts';
+import { MOST_QUERY_ROWS, type QUERY_FORMATS } from '../commands/query.ts';
 import type { GlobalOptions } from '../common.ts';
 import { csvLine } from '../csv.ts';
 import { stringifyJson } from '../json-numbers.ts';
@@ -27,7 +27,16 @@ function isNumber(value: unknown): boolean {
   return typeof value === 'number' || NON_FINITE.has(value as string);
 }
 
-function renderHuman(result: QueryResult): string {
+/** What to do when rows were left out: more rows, or a narrower query. */
+function forMore(maxRows: number): string {
+  if (maxRows < MOST_QUERY_ROWS) return 'raise --max-rows for more';
+  return (
+    `${MOST_QUERY_ROWS} is the most --max-rows allows: narrow the query ` +
+    '(WHERE, LIMIT, GROUP BY) or use `sweep export` for every run'
+  );
+}
+
+function renderHuman(result: QueryResult, maxRows: number): string {
   const numeric = result.columns.map((_, i) =>
     result.rows.every((r) => r[i] === null || isNumber(r[i])),
   );
@@ -41,7 +50,7 @@ function renderHuman(result: QueryResult): string {
   const n = result.rows.length;
   const footer =
     `${n} row${n === 1 ? '' : 's'}` +
-    (result.truncated ? ' (more left out: raise --max-rows)' : '') +
+    (result.truncated ? ` (more left out: ${forMore(maxRows)})` : '') +
     ` · ${result.elapsedMs.toFixed(0)} ms`;
   const table =
     result.columns.length > 0 ? `${renderTable(columns, rows)}\n` : '';
@@ -77,7 +86,7 @@ export async function query(
     maxRows: options.maxRows,
   });
   if (format === 'table') {
-    process.stdout.write(renderHuman(result));
+    process.stdout.write(renderHuman(result, options.maxRows));
     return;
   }
   process.stdout.write(
@@ -86,7 +95,7 @@ export async function query(
   if (result.truncated) {
     process.stderr.write(
       `sweep: only the first ${firstRows(options.maxRows)} written; ` +
-        'raise --max-rows for more\n',
+        `${forMore(options.maxRows)}\n`,
     );
   }
 }

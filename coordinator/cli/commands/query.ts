@@ -10,6 +10,9 @@ import { defaultWhenChosen } from '../lazy-details.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Output formats of `sweep query`. */
+/** The largest --max-rows (the query runner's own limit). */
+export const MOST_QUERY_ROWS = 1_000_000;
+
 export const QUERY_FORMATS = ['table', 'csv', 'json'] as const;
 
 const runner = () => import('../../store/read-only-query.ts');
@@ -37,7 +40,7 @@ export const register: RegisterCommand = (program) => {
     .addOption(
       defaultWhenChosen(
         command,
-        maxRows.argParser(intFlag(1, 1_000_000)),
+        maxRows.argParser(intFlag(1, MOST_QUERY_ROWS)),
         async () => (await runner()).DEFAULT_QUERY_MAX_ROWS,
       ),
     )
