@@ -38,6 +38,9 @@ function integers(min: number, max: number): string {
   return `an integer from ${min} to ${max}`;
 }
 
+/** Most training steps a run may take (the run settings' own limit). */
+export const MAX_STEPS = 10_000_000;
+
 const ALLOWED: Record<keyof RunConfig, string> = {
   problem: oneOf(PROBLEMS),
   interface_k: POSITIVE,
@@ -54,7 +57,7 @@ const ALLOWED: Record<keyof RunConfig, string> = {
   fd_h: POSITIVE,
   optimizer: oneOf(OPTIMIZERS),
   lr: POSITIVE,
-  steps: integers(0, 10000000),
+  steps: integers(0, MAX_STEPS),
   seed: integers(0, MAX_SEED),
 };
 

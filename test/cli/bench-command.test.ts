@@ -89,6 +89,17 @@ test('bench rejects steps < 2 and a bad --repeat with exit 2', async () => {
   ]);
   assert.equal(steps.code, 2);
   assert.match(steps.stderr, /--steps: must be an integer from 2 to/);
+  // Too many steps gets the same range as too few, and so does the help.
+  const [tooMany, help] = await Promise.all([
+    runSweep(['bench', '--steps', '100000000']),
+    runSweep(['bench', '--help']),
+  ]);
+  assert.equal(tooMany.code, 2);
+  assert.match(
+    tooMany.stderr,
+    /--steps: must be an integer from 2 to 10000000 \(got "100000000"\)/,
+  );
+  assert.match(help.stdout, /--steps <n> .*an integer from 2 to 10000000/);
   assert.equal(repeat.code, 2);
   assert.match(
     repeat.stderr,

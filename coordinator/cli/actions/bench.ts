@@ -13,7 +13,7 @@ import { train } from '../../../workers/train.ts';
 import { InputError } from '../../input-error.ts';
 import type { GlobalOptions } from '../common.ts';
 import { stringifyJson } from '../json-numbers.ts';
-import { givenRunFlags, parseRunFlags } from '../run-flags.ts';
+import { givenRunFlags, MAX_STEPS, parseRunFlags } from '../run-flags.ts';
 import { formatCount, formatNumber, formatTable } from '../run-report.ts';
 
 /**
@@ -133,6 +133,7 @@ export function benchConfigs(opts: Record<string, unknown>): RunConfig[] {
       ? [[given.width ?? '20', given.nodes ?? '256']]
       : DEFAULT_SIZES;
 
+  if (given.steps !== undefined) checkBenchSteps(given.steps);
   const configs: RunConfig[] = [];
   for (const [width, nodes] of sizes) {
     for (const activation of activations) {
@@ -141,12 +142,17 @@ export function benchConfigs(opts: Record<string, unknown>): RunConfig[] {
       configs.push(parseRunFlags({ steps }, config));
     }
   }
-  if (configs[0].steps < 2) {
+  return configs;
+}
+
+/** A timed run needs 2 steps: the first one's time is left out. */
+function checkBenchSteps(raw: string): void {
+  const steps = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || steps < 2 || steps > MAX_STEPS) {
     throw new InputError(
-      `--steps: must be an integer from 2 to 10000000 (got "${given.steps}")`,
+      `--steps: must be an integer from 2 to ${MAX_STEPS} (got "${raw}")`,
     );
   }
-  return configs;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { type Command, Option } from 'commander';
 import { intFlag } from '../common.ts';
+import { fillWhenChosen } from '../lazy-details.ts';
 import { addRunFlag } from '../run-flag-names.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -31,6 +32,17 @@ export const register: RegisterCommand = (program) => {
   addRunFlag(command, 'width', '20, and 100 with N 1024');
   addRunFlag(command, 'nodes', '256, and 1024 with W 100');
   addRunFlag(command, 'steps', '2000 at W 20/N 256, 100 at W 100/N 1024');
+  // A timed run needs 2 steps (the first one's time is left out).
+  fillWhenChosen(command, async () => {
+    const { MAX_STEPS } = await import('../run-flags.ts');
+    const steps = command.options.find((o) => o.long === '--steps');
+    if (steps) {
+      steps.description = steps.description.replace(
+        /an integer from \d+ to \d+/,
+        `an integer from 2 to ${MAX_STEPS}`,
+      );
+    }
+  });
   command
     .addOption(
       new Option('--repeat <r>', 'timed runs per case, 1–100')
