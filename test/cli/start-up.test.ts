@@ -23,10 +23,13 @@ const PRELOAD = pathToFileURL(
   join(import.meta.dirname, 'support/package-log.mjs'),
 );
 
-/** The npm packages the product depends on. */
+/**
+ * The npm packages the product depends on, less tsx: it runs the
+ * TypeScript sources, so every command loads it.
+ */
 const DEPENDENCIES = Object.keys(
   JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies,
-);
+).filter((name) => name !== 'tsx');
 
 /** Libraries that only the queue, the dashboard or the pool need. */
 const SERVER_SIDE = ['bullmq', 'ioredis', 'express', 'piscina'];
