@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getActivation } from '../../../workers/numerics/activations.ts';
+import { agreement } from '../../../workers/numerics/metrics.ts';
 import { createModel } from '../../../workers/numerics/model.ts';
 import {
   initParams,
@@ -114,7 +115,7 @@ export function gradcheck(
     comparisons: PAIRS.map(([a, b]) => ({
       a,
       b,
-      ...compare(gradients[a], gradients[b]),
+      ...agreement(gradients[a], gradients[b]),
     })),
   };
 }
@@ -124,24 +125,6 @@ function mapMethods<T>(f: (m: GradientMethod) => T): Record<GradientMethod, T> {
     GradientMethod,
     T
   >;
-}
-
-/** Cosine and relative difference ‖g − ref‖ / ‖ref‖ of two vectors. */
-export function compare(
-  g: Float64Array,
-  ref: Float64Array,
-): { cos: number; rel: number } {
-  let dot = 0;
-  let gg = 0;
-  let rr = 0;
-  let dd = 0;
-  for (let i = 0; i < g.length; i++) {
-    dot += g[i] * ref[i];
-    gg += g[i] * g[i];
-    rr += ref[i] * ref[i];
-    dd += (g[i] - ref[i]) ** 2;
-  }
-  return { cos: dot / Math.sqrt(gg * rr), rel: Math.sqrt(dd / rr) };
 }
 
 function countKinks(config: RunConfig, theta: Float64Array): number | null {
