@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RecorderEvent } from '../../workers/events.ts';
 import type { RunJob } from '../../workers/execute-run.ts';
+import { plural } from '../cli/words.ts';
 import { durableOptions } from './connection.ts';
 import { decodeEvents } from './event-codec.ts';
 import { EVENTS_FIELD } from './event-writer.ts';
@@ -72,6 +73,9 @@ type StreamEntry = [id: string, fields: string[]];
 
 /** Rounds without progress after which `drain` gives up. */
 const DRAIN_ROUNDS = 3;
+
+/** Pending entries counted at most by `drain` in one round. */
+const PENDING_LIMIT = 100_000;
 
 /** How long `stop` waits for a batch in progress, milliseconds. */
 const STOP_WAIT_MS = 5000;
@@ -140,6 +144,12 @@ class StreamRecorder implements Recorder {
 
   drain(): Promise<void> {
     return this.exclusive(async () => {
+      await this.ensureGroup();
+      // What waits in Redis now: entries up to the stream's last id. Those
+      // written meanwhile belong to the reading loop (or to another
+      // coordinator's recorder); counting them would take a steady flow of
+      // results for entries that cannot be recorded.
+      const upTo = await this.lastEntryId();
       // Entries the reading loop took while we held the lock are pending
       // again by the time new ones run out: go round until none are, or
       // until rounds stop making progress (entries the store refuses).
@@ -149,15 +159,15 @@ class StreamRecorder implements Recorder {
         // Redis may have come back empty since the loop last read: the
         // group must exist before anything is claimed from it.
         await this.ensureGroup();
-        await this.claim(0);
-        await this.readAll();
-        const pending = await this.pendingCount();
+        await this.claim(0, upTo);
+        await this.readAll(upTo);
+        const pending = await this.pendingCount(upTo);
         if (pending === 0) break;
         stuck = pending < before ? 0 : stuck + 1;
         if (stuck >= DRAIN_ROUNDS) {
           throw new Error(
-            `${pending} results in Redis could not be recorded: ` +
-              (this.lastError ?? 'see the errors reported before'),
+            `${plural(pending, 'result')} in Redis could not be ` +
+              `recorded: ${this.lastError ?? 'see the errors reported before'}`,
           );
         }
         before = pending;
@@ -183,13 +193,29 @@ class StreamRecorder implements Recorder {
     this.client.disconnect();
   }
 
-  /** Records new entries until there are none (no blocking). */
-  private async readAll(): Promise<void> {
+  /**
+   * Records new entries until there are none, or until one read reaches
+   * past `upTo` (no blocking).
+   */
+  private async readAll(upTo: string): Promise<void> {
     for (;;) {
       const entries = await this.readNew(this.client, undefined);
       if (entries.length === 0) return;
       await this.record(entries);
+      if (compareIds(entries[entries.length - 1][0], upTo) > 0) return;
     }
+  }
+
+  /** The id of the stream's last entry, `0-0` when it is empty. */
+  private async lastEntryId(): Promise<string> {
+    const [last] = await this.client.xrevrange(
+      EVENTS_STREAM,
+      '+',
+      '-',
+      'COUNT',
+      1,
+    );
+    return last?.[0] ?? '0-0';
   }
 
   private watch(client: Redis): void {
@@ -306,16 +332,23 @@ class StreamRecorder implements Recorder {
     return reply?.[0]?.[1] ?? [];
   }
 
-  private async pendingCount(): Promise<number> {
-    const summary = (await this.client.xpending(
+  /** Entries read by some recorder and not yet recorded, up to `upTo`. */
+  private async pendingCount(upTo: string): Promise<number> {
+    const entries = (await this.client.xpending(
       EVENTS_STREAM,
       RECORDER_GROUP,
-    )) as [number, ...unknown[]];
-    return Number(summary[0]);
+      '-',
+      upTo,
+      PENDING_LIMIT,
+    )) as unknown[];
+    return entries.length;
   }
 
-  /** Takes over entries pending longer than `minIdleMs` and records them. */
-  private async claim(minIdleMs: number): Promise<void> {
+  /**
+   * Takes over entries pending longer than `minIdleMs` (up to `upTo`, when
+   * given) and records them.
+   */
+  private async claim(minIdleMs: number, upTo?: string): Promise<void> {
     let cursor = '0-0';
     do {
       const reply = (await this.client.call(
@@ -331,6 +364,7 @@ class StreamRecorder implements Recorder {
       cursor = reply[0];
       const entries = reply[1].filter((e): e is StreamEntry => e !== null);
       if (entries.length > 0) await this.record(entries);
+      if (upTo !== undefined && compareIds(cursor, upTo) > 0) break;
     } while (cursor !== '0-0' && !this.stopping);
   }
 
@@ -407,4 +441,13 @@ class StreamRecorder implements Recorder {
     this.options.onRecorded?.(events);
     return jobs.length;
   }
+}
+
+/** Orders two stream ids (`ms-seq`): negative, zero or positive. */
+export function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(BigInt);
+  const [bMs, bSeq] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq === bSeq) return 0;
+  return aSeq < bSeq ? -1 : 1;
 }

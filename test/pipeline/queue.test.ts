@@ -336,7 +336,7 @@ test('drain reports results the store keeps refusing instead of waiting forever'
   await writer.emit({ kind: 'start', runId: 'fine', ...base, token: 'u' });
   await assert.rejects(
     recorder.drain(),
-    /1 results in Redis could not be recorded: bad row/,
+    /1 result in Redis could not be recorded: bad row/,
   );
   assert.deepEqual(
     recorded.map((e) => e.runId),
@@ -393,4 +393,55 @@ test('unfinishedOnly leaves out runs whose final was recorded meanwhile', async 
     [b.runId, c.runId],
   );
   await recorder.stop();
+});
+
+test('drain ends while results keep arriving for another recorder', async () => {
+  // Two coordinators on one sweep each run a recorder. One drains (before
+  // enqueueing) while workers keep writing results that the other's loop
+  // takes: the drain is about what waited in Redis when it began, so the
+  // steady flow of new entries is not "results that could not be recorded".
+  await redis.flushall();
+  // Both stores take their time, like transactions waiting on one file's
+  // lock, so at any moment some entries are read by the other recorder and
+  // not yet acknowledged.
+  class SlowSink extends MemorySink {
+    override async recordEvents(events: RecorderEvent[]) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await super.recordEvents(events);
+    }
+  }
+  const mine = new SlowSink();
+  const theirs = new SlowSink();
+  const other = await startRecorder(server.url, theirs, { blockMs: 20 });
+  const recorder = await startRecorder(server.url, mine, { blockMs: 20 });
+  const writer = createEventWriter(redis);
+  const base = { generation: 0, worker: 'w', at: 1 };
+  let writing = true;
+  let written = 0;
+  const flow = (async () => {
+    while (writing) {
+      const i = written++;
+      await writer.emit({
+        kind: 'start',
+        runId: `f${i}`,
+        token: `t${i}`,
+        ...base,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  await until(() => theirs.events.length + mine.events.length > 20);
+  const before = written;
+  try {
+    for (let round = 0; round < 5; round++) await recorder.drain();
+  } finally {
+    writing = false;
+    await flow;
+  }
+  // Everything written before the last drain began is recorded by one of
+  // the two recorders.
+  const seen = new Set([...mine.events, ...theirs.events].map((e) => e.runId));
+  for (let i = 0; i < before; i++) assert.ok(seen.has(`f${i}`), `f${i}`);
+  await recorder.stop();
+  await other.stop();
 });
