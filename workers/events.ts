@@ -29,6 +29,17 @@ export interface RetryEvent extends EventBase {
   error: string;
 }
 
+/**
+ * A started try was stopped without a result, through no fault of the run
+ * (its worker stopping, a Ctrl-C): the try ends `lost` and the run waits
+ * for its next try.
+ */
+export interface HandBackEvent extends EventBase {
+  kind: 'handback';
+  /** Why, e.g. `worker stopping`. */
+  reason: string;
+}
+
 /** A try ended the run: the final result, recorded at most once. */
 export interface FinalEvent extends EventBase {
   kind: 'final';
@@ -43,4 +54,8 @@ export interface FinalEvent extends EventBase {
 }
 
 /** Anything the recorder stores. */
-export type RecorderEvent = StartEvent | RetryEvent | FinalEvent;
+export type RecorderEvent =
+  | StartEvent
+  | RetryEvent
+  | HandBackEvent
+  | FinalEvent;

@@ -33,7 +33,7 @@ export interface AttemptContext {
   finalAttempt: boolean;
   /**
    * Aborting it stops the try: it ends `cancelled`, unless the reason is a
-   * `HandBack`, in which case the try is abandoned without any event.
+   * `HandBack`, in which case the try is abandoned without a result.
    */
   signal?: AbortSignal;
 }
@@ -44,7 +44,7 @@ export type AttemptEnd =
   | 'final'
   /** A retry event was emitted: try again later. */
   | 'retry'
-  /** Handed back (see `HandBack`): nothing emitted after `start`. */
+  /** Handed back (see `HandBack`): `handback` emitted if it had begun. */
   | 'abandoned';
 
 /**
@@ -108,8 +108,8 @@ function armTimeLimit(
  * - `final` with the verdict (`done`, `inaccurate`, `diverged`) when
  *   training returns;
  * - `final timeout` when `job.timeoutMs` passes (the thread is stopped);
- * - `final cancelled` when `ctx.signal` aborts (nothing more when the
- *   reason is a `HandBack`);
+ * - `final cancelled` when `ctx.signal` aborts; `handback` instead when
+ *   the reason is a `HandBack` (nothing when no thread had taken the run);
  * - when the task throws or its thread dies: `retry` with the error unless
  *   `ctx.finalAttempt`, else `final crashed` with the error.
  *
@@ -133,7 +133,7 @@ export async function executeAttempt(
   // line first), and neither event waits for the one before to be
   // confirmed: emitters keep order, and may send a short try's two events
   // together.
-  let announced: Promise<void> = Promise.resolve();
+  let announced: Promise<void> | undefined;
   const announce = () => {
     announced = Promise.resolve(emit({ kind: 'start', ...base, at: now() }));
     announced.catch(() => {});
@@ -142,7 +142,13 @@ export async function executeAttempt(
   const ending = await train(pool, job, ctx.signal, announce);
   const last = lastEvent(ending, ctx.finalAttempt, job.threshold);
   if (!last) {
-    await announced;
+    // Handed back: a try that had begun says so, so that the store does
+    // not show it running until the run's next try.
+    if (announced) {
+      const reason = messageOf((ending as { reason: unknown }).reason);
+      const handback = emit({ kind: 'handback', ...base, at: now(), reason });
+      await Promise.all([announced, handback]);
+    }
     return 'abandoned';
   }
   const ended = emit({ ...base, at: now(), ...last } as RecorderEvent);

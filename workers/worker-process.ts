@@ -384,6 +384,8 @@ class SweepWorkerImpl implements SweepWorker {
 
   /** A try's retry or final: logged, and its duration noted. */
   private noteEnd(active: Active, data: RunJob, event: RecorderEvent) {
+    // Logged by `handBack`; a stopped try says nothing of run lengths.
+    if (event.kind === 'handback') return;
     if (event.kind === 'retry') active.crash = event.error;
     if (active.begun !== undefined) this.noteRunMs(event.at - active.begun);
     this.logFinal(data, event, active.begun ?? event.at);

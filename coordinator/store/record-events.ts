@@ -145,7 +145,17 @@ function applyEvent(changes: Changes, event: RecorderEvent): void {
     if (event.generation === run.generation && run.status === 'running') {
       setStatus(run, 'queued', event.at);
     }
-  } else applyFinal(changes, run, event);
+  } else if (event.kind === 'handback') {
+    endAttempt(changes, run, event, 'lost', `handed back: ${event.reason}`);
+    // Queued again, unless another try of this generation is under way.
+    const open = attemptsOf(changes, run.run_id).some(
+      (a) => a.outcome === null && a.generation === run.generation,
+    );
+    if (event.generation === run.generation && run.status === 'running') {
+      if (!open) setStatus(run, 'queued', event.at);
+    }
+  } else if (event.kind === 'final') applyFinal(changes, run, event);
+  // Kinds this version does not know (from a newer worker) are skipped.
 }
 
 function applyStart(

@@ -294,6 +294,8 @@ export class Store {
    *   a `queued` run becomes `running`.
    * - `retry`: the try ends `crashed` with its error; the run is
    *   `queued` again until its next try starts.
+   * - `handback`: the try ends `lost` (`handed back: REASON`); the run is
+   *   `queued` again unless another try of it is under way.
    * - `final`: the try ends (ok, crashed, timeout or cancelled). The result
    *   is kept only if the run has none yet and the event's generation is
    *   the run's: the first final result wins and is never overwritten.

@@ -143,10 +143,13 @@ test('cancel stops the try; a hand-back leaves no event', async () => {
   assert.ok(cancelled.ms < 350, `took ${cancelled.ms} ms`);
 
   const stop = new AbortController();
-  setTimeout(() => stop.abort(new HandBack()), 100);
+  setTimeout(() => stop.abort(new HandBack('worker stopping')), 100);
   const handed = await attempt(job(11), { signal: stop.signal });
   assert.equal(handed.end, 'abandoned');
-  assert.deepEqual(kinds(handed.events), ['start']);
+  // Begun, so the store learns the try ended without a result, and why.
+  assert.deepEqual(kinds(handed.events), ['start', 'handback']);
+  const [, last] = handed.events;
+  assert.equal(last.kind === 'handback' && last.reason, 'worker stopping');
 });
 
 test('a run waiting for a thread starts when one frees, or leaves the line', async () => {

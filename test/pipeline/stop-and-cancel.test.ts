@@ -71,7 +71,7 @@ test('SIGTERM lets a running run finish within the grace period', async (t) => {
 });
 
 test('past the grace period a run is handed back and trained elsewhere at once', async (t) => {
-  const { fx, enqueue } = await coordinator(t, 'stop-hand-back', 1);
+  const { fx, enqueue, recorder } = await coordinator(t, 'stop-hand-back', 1);
   const [run] = fx.plan.runs;
   // The default 30 s lock: a run redelivered sooner was handed back, not
   // found stalled.
@@ -89,6 +89,14 @@ test('past the grace period a run is handed back and trained elsewhere at once',
   await leaving.kill('SIGTERM');
   assert.equal((await leaving.exited).code, 0);
   await leaving.waitFor(`run ${run.runId} handed back to the queue`);
+  // The store knows at once: the try ended, the run waits in the queue.
+  await recorder.drain();
+  assert.deepEqual(await outcomes(fx.dbPath, run.runId), ['lost']);
+  const [state] = await rows(
+    fx.dbPath,
+    `SELECT status FROM runs WHERE run_id = '${run.runId}'`,
+  );
+  assert.equal(state?.status, 'queued');
 
   const staying = spawnWorker(server.url, { owner: t });
   await eventually('the result', async () => (await finals(fx)) === 1);

@@ -137,6 +137,16 @@ test('Ctrl-C stops cleanly: tries in flight get no result', async () => {
     "SELECT count(*) FROM metrics WHERE status = 'cancelled'",
   );
   assert.equal(cancelled, 0, 'abandoned tries are not results');
+  // Nothing shows as running: the stopped tries ended `lost`, saying why,
+  // and their runs wait for `resume`.
+  const open = 'SELECT count(*) FROM attempts WHERE outcome IS NULL';
+  assert.equal(await scalar(db, open), 0);
+  const running = "SELECT count(*) FROM runs WHERE status = 'running'";
+  assert.equal(await scalar(db, running), 0);
+  const handedBack =
+    "SELECT count(*) FROM attempts WHERE outcome = 'lost' " +
+    "AND error = 'handed back: interrupted'";
+  assert.ok((await scalar(db, handedBack)) >= 2);
 
   const resumed = await runSweep(['resume', 'interrupted', '--db', db]);
   assert.equal(resumed.code, 0, resumed.stderr);

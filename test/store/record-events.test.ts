@@ -179,6 +179,53 @@ test('a retry ends the try as crashed and puts the run back in the queue', async
   );
 });
 
+test('a handed-back try ends lost and its run waits for the next try', async (t) => {
+  const s = await oneRun(t);
+  const handback = (token: string, at: number): RecorderEvent => ({
+    kind: 'handback',
+    runId: s.runId,
+    token,
+    generation: 0,
+    worker: 'w',
+    at,
+    reason: 'worker stopping',
+  });
+  await s.store.recordEvents([start(s.runId, 'a', 10), handback('a', 12)]);
+  assert.deepEqual(await s.run(), { status: 'queued', generation: 0 });
+  assert.deepEqual(
+    (await s.attempts()).map((a) => [a.outcome, a.ended_at, a.error]),
+    [['lost', 12, 'handed back: worker stopping']],
+  );
+  // Late, after the next try began: that try keeps the run running.
+  await s.store.recordEvents([start(s.runId, 'b', 20)]);
+  await s.store.recordEvents([start(s.runId, 'c', 30), handback('b', 31)]);
+  assert.equal((await s.run()).status, 'running');
+  assert.deepEqual(
+    (await s.attempts()).map((a) => [a.token, a.outcome]),
+    [
+      ['a', 'lost'],
+      ['b', 'lost'],
+      ['c', null],
+    ],
+  );
+  // A run with its result stays final.
+  await s.store.recordEvents([final(s.runId, 'c', 40, 'done', ok(1e-4))]);
+  await s.store.recordEvents([handback('c', 41)]);
+  assert.equal((await s.run()).status, 'done');
+  assert.equal((await s.attempts())[2].outcome, 'ok');
+});
+
+test('an event of a kind this version does not know is skipped', async (t) => {
+  const s = await oneRun(t);
+  const unknown = {
+    ...start(s.runId, 'a', 10),
+    kind: 'paused',
+  } as unknown as RecorderEvent;
+  await s.store.recordEvents([start(s.runId, 'a', 9), unknown]);
+  assert.deepEqual(await s.run(), { status: 'running', generation: 0 });
+  assert.deepEqual(await s.metricRows(), []);
+});
+
 test('a final that arrives before its start: recorded once, run stays final', async (t) => {
   const s = await oneRun(t);
   await s.store.recordEvents([final(s.runId, 'a', 50, 'done', ok(1e-3))]);
