@@ -80,6 +80,7 @@ export function authenticate(token: string | undefined): RequestHandler {
         new AuthError(
           `this dashboard answers only to 127.0.0.1, localhost or [::1]; ` +
             `the request named host "${host}"`,
+          403,
         ),
       );
     }

@@ -60,8 +60,14 @@ export class ParamError extends InputError {
 
 /** A request without a valid token (401). */
 export class AuthError extends Error {
-  readonly status = 401;
-  constructor(message: string) {
+  /**
+   * 401 for a missing or wrong token; 403 for a request addressed to a
+   * host this dashboard does not answer to (no token would help).
+   */
+  constructor(
+    message: string,
+    readonly status: 401 | 403 = 401,
+  ) {
     super(message);
     this.name = 'AuthError';
   }

@@ -126,7 +126,7 @@ describe('without a token', () => {
     const reply = await rawGet(`${h.dashboard.url}api/sweeps`, {
       host: `evil.example:${h.dashboard.port}`,
     });
-    assert.equal(reply.status, 401);
+    assert.equal(reply.status, 403);
     assert.match(reply.text, /answers only to 127\.0\.0\.1/);
   });
 
