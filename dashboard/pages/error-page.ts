@@ -8,6 +8,7 @@ import { type PageContext, page } from './layout.ts';
 const TITLES: Record<number, string> = {
   400: 'Bad request',
   401: 'Token required',
+  403: 'Not served to this address',
   404: 'Not found',
   429: 'Busy',
   500: 'Something went wrong',
