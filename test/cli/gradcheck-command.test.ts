@@ -117,6 +117,44 @@ test('a bad --params file exits 2 naming the file and the field', async () => {
   );
 });
 
+test('a --params file wider than --width allows exits 2 before any work', async () => {
+  const theta = (width: number) => {
+    const w = Array.from({ length: width }, () => 0.5);
+    return { w, a: w.map(() => -0.25), c: w, d: 0 };
+  };
+  const wide = paramsFile('wide.json', theta(4097));
+  const started = Date.now();
+  const run = await runSweep(['gradcheck', '--params', wide]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.ok(
+    run.stderr.includes(
+      `--params ${wide}: params.w: the width (one number per neuron) must ` +
+        'be an integer from 1 to 4096, as for --width (got 4097 numbers)',
+    ),
+    run.stderr,
+  );
+  assert.equal(run.stdout, '');
+  assert.ok(Date.now() - started < 20_000, 'refused before computing');
+  // The limit itself is allowed.
+  assert.deepEqual(paramsIssuesOrNone(theta(4096)), []);
+  assert.match(
+    paramsIssuesOrNone(theta(20000))[0],
+    /^params\.w: .*from 1 to 4096.*\(got 20000 numbers\)$/,
+  );
+});
+
+/** The issues readParamsFile finds in this content; none if it reads it. */
+function paramsIssuesOrNone(content: unknown): string[] {
+  const path = paramsFile('maybe.json', content);
+  try {
+    readParamsFile(path);
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof InputError);
+    return error.issues.map((i) => i.replace(`--params ${path}: `, ''));
+  }
+}
+
 /** Runs readParamsFile on a file with this content; returns its issues. */
 function paramsIssues(content: unknown, width?: number): string[] {
   const path = paramsFile('case.json', content);

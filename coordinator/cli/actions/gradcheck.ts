@@ -20,6 +20,7 @@ import {
   GRADIENTS,
   type GradientMethod,
   type RunConfig,
+  runConfigSchema,
 } from '../../../workers/run-config.ts';
 import { InputError } from '../../input-error.ts';
 import type { GlobalOptions } from '../common.ts';
@@ -142,7 +143,7 @@ function countKinks(config: RunConfig, theta: Float64Array): number | null {
  * Reads θ from a `--params` file `{"w":[…],"a":[…],"c":[…],"d":x}`.
  *
  * @param width the width its arrays must have, when `--width` was given;
- *   otherwise the length of `w`
+ *   otherwise the length of `w`, which must be a width `--width` allows
  * @throws InputError naming the file and each field that is wrong
  */
 export function readParamsFile(path: string, width?: number): Float64Array {
@@ -162,13 +163,31 @@ export function readParamsFile(path: string, width?: number): Float64Array {
     const reason = (error as Error).message;
     throw new InputError(`${where}: not valid JSON (${reason})`);
   }
+  let theta: Float64Array;
   try {
-    return paramsFromObject(parsed, width);
+    theta = paramsFromObject(parsed, width);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const lines = error.issues.map((issue) => `${where}: ${issue}`);
     throw new InputError(lines.join('\n'), lines);
   }
+  checkFileWidth(where, theta);
+  return theta;
+}
+
+/**
+ * Refuses a θ whose width (the length of `w`) the run settings do not
+ * allow, checked by the same schema as `--width`, before any work.
+ */
+function checkFileWidth(where: string, theta: Float64Array): void {
+  const neurons = widthOf(theta);
+  const checked = runConfigSchema.shape.width.safeParse(neurons);
+  if (checked.success) return;
+  const reason = checked.error.issues[0]?.message ?? 'not an allowed width';
+  const line =
+    `${where}: params.w: the width (one number per neuron) ${reason}, ` +
+    `as for --width (got ${neurons} numbers)`;
+  throw new InputError(line, [line]);
 }
 
 /** The human report: header, comparison table, per-parameter table. */
