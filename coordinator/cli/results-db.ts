@@ -5,7 +5,7 @@
  */
 
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InputError } from '../input-error.ts';
 import type { Store } from '../store/store.ts';
@@ -13,12 +13,19 @@ import type { SweepRow } from '../store/types.ts';
 
 /**
  * Refuses a database path that does not exist, instead of creating an
- * empty database there.
+ * empty database there, and a folder, which SQLite would report only as a
+ * disk I/O error once a statement runs.
  *
  * @throws InputError naming the path and how to get a database
  */
 export function requireDbFile(path: string): void {
-  if (existsSync(path)) return;
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory()) return;
+    throw new InputError(
+      `cannot open results database ${path}: the path must not be a ` +
+        'folder; --db (or SWEEP_DB) names a results file',
+    );
+  }
   throw new InputError(
     `no results database at ${path}; run "sweep run SPEC" first, or ` +
       'point --db (or SWEEP_DB) at an existing one',

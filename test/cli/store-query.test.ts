@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { studyStore, tempDir } from '../store/fixture.ts';
@@ -144,4 +144,18 @@ test('query on a file that is not SQLite exits 2 as status and export do', async
     assert.equal(run.stderr, `sweep: ${db} is not a SQLite database\n`);
   }
   assert.equal(readFileSync(db, 'utf8'), junk);
+});
+
+test('query on a folder exits 2 as status and export do', async (t) => {
+  const db = tempDir(t);
+  for (const args of [['query', 'SELECT 1'], ['status'], ['export', 'x']]) {
+    const run = await runSweep(['--db', db, ...args]);
+    assert.equal(run.code, 2, `${args[0]}: ${run.stderr}`);
+    assert.equal(
+      run.stderr,
+      `sweep: cannot open results database ${db}: the path must not be a ` +
+        'folder; --db (or SWEEP_DB) names a results file\n',
+    );
+  }
+  assert.deepEqual(readdirSync(db), []);
 });
