@@ -155,7 +155,10 @@ async function timing(
   await work();
   const wallMs = performance.now() - start;
   const { ours, others } = shares();
-  return { wallMs, oursCores: ours / wallMs, othersCores: others / wallMs };
+  // The system's total and our processes' CPU are read a moment apart:
+  // on an idle machine the difference can come out a hair below zero.
+  const othersCores = Math.max(0, others / wallMs);
+  return { wallMs, oursCores: ours / wallMs, othersCores };
 }
 
 async function localFigure(

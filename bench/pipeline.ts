@@ -283,7 +283,8 @@ async function endToEnd(
   });
   const after = [worker.pid, process.pid, redisPid].map(processCpuMs);
   const splits = [workerSplit(), coordinatorSplit()];
-  const othersCores = others() / ms;
+  // Read a moment apart from ours: on an idle machine a hair below zero.
+  const othersCores = Math.max(0, others() / ms);
   record('end to end: enqueue, train, record in SQLite', RUNS, ms);
   print(
     `  timed after a warm-up sweep of ${WARMUP_RUNS} runs on the same worker`,
