@@ -9,6 +9,7 @@ import {
   ACTIVATIONS,
   BOUNDARY_MODES,
   ConfigError,
+  FD_H_RANGE,
   GRADIENTS,
   INITS,
   MAX_SEED,
@@ -34,6 +35,10 @@ function oneOf(values: readonly string[]): string {
   return `one of ${values.join(', ')}`;
 }
 
+function numbers(range: { min: number; max: number }): string {
+  return `a number from ${range.min} to ${range.max}`;
+}
+
 function integers(min: number, max: number): string {
   return `an integer from ${min} to ${max}`;
 }
@@ -54,7 +59,7 @@ const ALLOWED: Record<keyof RunConfig, string> = {
   gauss_points: integers(1, 10),
   nodes: integers(1, 1000000),
   gradient: oneOf(GRADIENTS),
-  fd_h: POSITIVE,
+  fd_h: numbers(FD_H_RANGE),
   optimizer: oneOf(OPTIMIZERS),
   lr: POSITIVE,
   steps: integers(0, MAX_STEPS),

@@ -8,7 +8,13 @@ import {
   runConfigFromFlags,
 } from '../../coordinator/cli/run-flags.ts';
 import { InputError } from '../../coordinator/input-error.ts';
-import { parseRunConfig, SETTING_NAMES } from '../../workers/run-config.ts';
+import { parseSpecText } from '../../coordinator/spec/index.ts';
+import {
+  ConfigError,
+  parseRunConfig,
+  SETTING_NAMES,
+} from '../../workers/run-config.ts';
+import { train } from '../../workers/train.ts';
 
 function parseArgs(args: string[]) {
   const command = addRunFlags(new Command('train').exitOverride());
@@ -101,6 +107,11 @@ test('each numeric flag accepts exactly the range its help states', () => {
       assert.ok(!accepts(String(min - 1n)), `${f.flag} below ${min}`);
       assert.ok(!accepts(String(max + 1n)), `${f.flag} above ${max}`);
       assert.ok(!accepts(`${min}.5`), `${f.flag} fraction`);
+    } else if (/^a number from /.test(f.allowed)) {
+      const [, min, max] = /^a number from (\S+) to (\S+)$/.exec(f.allowed)!;
+      assert.ok(accepts(min) && accepts(max), f.flag);
+      assert.ok(!accepts(String(Number(min) * 0.99)), `${f.flag} below`);
+      assert.ok(!accepts(String(Number(max) * 1.01)), `${f.flag} above`);
     } else if (f.allowed === 'a finite number > 0') {
       assert.ok(accepts('1e-300') && accepts('1e300'), f.flag);
       assert.ok(!accepts('0') && !accepts('-1e-300'), f.flag);
@@ -108,4 +119,37 @@ test('each numeric flag accepts exactly the range its help states', () => {
       assert.match(f.allowed, /^one of /, f.flag);
     }
   }
+});
+
+test('--fd-h, a spec and train() refuse a step outside 1e-10 to 0.1', () => {
+  const allowed = 'must be a number from 1e-10 to 0.1';
+  for (const h of ['1e-300', '1e-11', '0.2', '1e300', '0']) {
+    assert.deepEqual(
+      issuesOf(() => parseArgs(['--fd-h', h])),
+      [`--fd-h: ${allowed} (got "${h}")`],
+    );
+  }
+  assert.equal(parseArgs(['--fd-h', '1e-10']).fd_h, 1e-10);
+  assert.equal(parseArgs(['--fd-h', '0.1']).fd_h, 0.1);
+
+  const spec =
+    'name: h\nsettings: { fd_h: 1e-300 }\ngrid: { fd_h: [1e-6, 1e300] }\n';
+  const specIssues = issuesOf(() => parseSpecText(spec, 'yaml', 'h.yaml'));
+  assert.ok(
+    specIssues.includes(`settings.fd_h: ${allowed} (got 1e-300)`),
+    specIssues.join('\n'),
+  );
+  assert.ok(
+    specIssues.some(
+      (i) => i.startsWith('grid.fd_h[1]: ') && i.includes(allowed),
+    ),
+    specIssues.join('\n'),
+  );
+
+  assert.throws(
+    () => train({ ...parseRunConfig({ steps: 1 }), fd_h: 1e300 }),
+    (error) =>
+      error instanceof ConfigError &&
+      /fd_h: must be a number from 1e-10 to 0\.1/.test(error.message),
+  );
 });
