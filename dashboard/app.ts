@@ -18,6 +18,7 @@ import { authenticate } from './auth.ts';
 import { AuthError, type ErrorBody, ParamError } from './errors.ts';
 import { Html } from './html.ts';
 import type { LiveHub } from './live.ts';
+import { ownSiteQueries, sameOriginWrites } from './origin.ts';
 import { consolePage } from './pages/console-page.ts';
 import { errorPage } from './pages/error-page.ts';
 import { failureMapPage } from './pages/failure-map-page.ts';
@@ -77,7 +78,10 @@ const SECURITY_HEADERS: [string, string][] = [
   ['Content-Security-Policy', CSP],
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'no-referrer'],
+  // Not `no-referrer`: under it browsers send `Origin: null` with a form
+  // POST, and the console's own forms would be refused as cross-site.
+  // Other sites still get no referrer.
+  ['Referrer-Policy', 'same-origin'],
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
@@ -165,6 +169,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
   app.set('etag', false);
   app.use(securityHeaders);
+  app.use(sameOriginWrites());
   app.use(authenticate(deps.token));
 
   const context = (): PageContext => ({
@@ -311,7 +316,7 @@ function mountConsoleApi(app: express.Express, deps: AppDeps): void {
       limits: sqlConsole.limits,
     });
   });
-  app.get('/api/query', async (req, res) => {
+  app.get('/api/query', ownSiteQueries(), async (req, res) => {
     checkParamNames(q(req), ['sql', 'token']);
     sendJson(res, await sqlConsole.run(q(req).sql));
   });
@@ -328,7 +333,7 @@ function mountConsoleApi(app: express.Express, deps: AppDeps): void {
       .set('Content-Disposition', 'attachment; filename="query.csv"')
       .send(toCsv(result));
   };
-  app.get('/api/query.csv', async (req, res) => {
+  app.get('/api/query.csv', ownSiteQueries(), async (req, res) => {
     checkParamNames(q(req), ['sql', 'token']);
     await sendCsv(res, q(req).sql);
   });
@@ -369,7 +374,7 @@ function mountPages(
   get('/compare', async (req, res) => {
     sendHtml(res, comparePage(context(), await comparePayload(view, q(req))));
   });
-  get('/console', async (req, res) => {
+  app.get('/console', ownSiteQueries(), async (req, res) => {
     checkParamNames(q(req), ['sql', 'token']);
     await sendConsole(res, deps, context(), q(req).sql);
   });

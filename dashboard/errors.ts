@@ -23,20 +23,24 @@ export interface ErrorBody {
   };
 }
 
-/** A request parameter that is malformed (400) or names nothing (404). */
+/**
+ * A request parameter (or header) that is malformed (400) or names
+ * nothing (404).
+ */
 export class ParamError extends InputError {
   /**
    * @param parameter name of the parameter, e.g. `x` or `filter.width`
    * @param value what the request gave
    * @param allowed the allowed values, or a phrase describing them
-   * @param status 400 (malformed, the default), 404 (unknown name) or
-   *   415 (a body of a type not taken)
+   * @param status 400 (malformed, the default), 403 (a header says
+   *   another site sent the request), 404 (unknown name) or 415 (a body
+   *   of a type not taken)
    */
   constructor(
     readonly parameter: string,
     readonly value: unknown,
     readonly allowed: readonly string[] | string,
-    readonly status: 400 | 404 | 415 = 400,
+    readonly status: 400 | 403 | 404 | 415 = 400,
     detail?: string,
   ) {
     super(paramMessage(parameter, value, allowed, detail));

@@ -14,9 +14,13 @@ const TITLES: Record<number, string> = {
   500: 'Something went wrong',
 };
 
+/** Headers that refuse a request as sent by another site (403). */
+const CROSS_SITE_HEADERS = ['Origin', 'Sec-Fetch-Site'];
+
 /** An error page for `body`. */
 export function errorPage(ctx: PageContext, body: ErrorBody): Html {
   const e = body.error;
+  const crossSite = CROSS_SITE_HEADERS.includes(e.parameter ?? '');
   const allowed = Array.isArray(e.allowed)
     ? e.allowed.join(', ')
     : (e.allowed ?? '');
@@ -28,7 +32,9 @@ export function errorPage(ctx: PageContext, body: ErrorBody): Html {
       </dl>`
     : '';
   return page(ctx, {
-    title: TITLES[e.status] ?? `Error ${e.status}`,
+    title: crossSite
+      ? 'Refused: sent by another site'
+      : (TITLES[e.status] ?? `Error ${e.status}`),
     nav: 'none',
     body: html`<div class="error-box" role="alert">${e.message}</div>
       ${details}

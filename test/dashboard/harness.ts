@@ -101,16 +101,41 @@ export function rawGet(
   url: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; text: string }> {
+  return rawRequest(url, 'GET', headers).then(({ status, text }) => ({
+    status,
+    text,
+  }));
+}
+
+/** A raw reply: status, headers and body text. */
+export interface RawReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * A request with any method, headers and body exactly as given (fetch
+ * adds and checks headers of its own).
+ */
+export function rawRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers }, (res) => {
+    const req = request(url, { method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         text += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text }),
+      );
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
