@@ -44,7 +44,11 @@ function readYaml(text: string, source: string): SourceData {
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((error) => {
       const at = error.linePos?.[0];
-      return located(source, at?.line, at?.col, firstLine(error.message));
+      const reason =
+        error.code === 'MULTIPLE_DOCS'
+          ? secondDocument(text, error.pos[0], at?.line)
+          : firstLine(error.message);
+      return located(source, at?.line, at?.col, reason);
     });
     throw syntaxError(source, 'YAML', issues);
   }
@@ -62,6 +66,21 @@ function readYaml(text: string, source: string): SourceData {
     warnings: doc.warnings.map((w) => `${source}: ${firstLine(w.message)}`),
     spelling: spellingIn(doc, text),
   };
+}
+
+/**
+ * The YAML library reads a file of several documents only through another
+ * call; a spec is one sweep, so the reader is told where the second starts.
+ */
+function secondDocument(text: string, offset: number, line?: number) {
+  const where = line === undefined ? '' : ` at line ${line}`;
+  const how = text.startsWith('---', offset)
+    ? ' with "---"'
+    : ', after the "..." that ends the first';
+  return (
+    `a sweep spec is one YAML document, but a second one starts${where}` +
+    `${how}: write each sweep in its own file`
+  );
 }
 
 function readJson(text: string, source: string): SourceData {

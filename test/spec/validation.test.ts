@@ -260,6 +260,21 @@ test('malformed YAML names the line and column', () => {
   assert.match(twice[0], /^test-spec:2:1: Map keys must be unique/);
 });
 
+test('a file of several YAML documents says where the second starts', () => {
+  const two = 'name: a\ngrid: { width: [10] }\n---\nname: b\n';
+  assert.deepEqual(problems(two), [
+    'test-spec:3:1: a sweep spec is one YAML document, but a second one ' +
+      'starts at line 3 with "---": write each sweep in its own file',
+  ]);
+  const ended = problems('name: a\n...\nname: b\n');
+  assert.match(
+    ended[0],
+    /^test-spec:3:1: .* starts at line 3, after the "\.\.\."/,
+  );
+  // A leading "---" only marks where the one document starts.
+  assert.equal(parseSpecText(`---\n${VALID}`, 'yaml', 'x').runs.length, 2);
+});
+
 test('malformed JSON names the line and column', () => {
   // After the trailing comma, `]` is the unexpected token: line 3, column 24.
   const json = '{\n  "name": "a",\n  "grid": {"lr": [1, 2,]}\n}';
