@@ -18,7 +18,7 @@ export interface QueueCounts {
   failed: number;
   /** Events in the stream not yet recorded. */
   unrecorded: number;
-  /** Worker connections on the queue. */
+  /** Worker connections on the queue, in this Redis database only. */
   workers: number;
 }
 
@@ -42,7 +42,7 @@ export async function queueCounts(redis: string | Redis): Promise<QueueCounts> {
     );
     const [unrecorded, workers] = await Promise.all([
       client.xlen(EVENTS_STREAM),
-      queue.getWorkersCount(),
+      workersOnDatabase(queue, client.options.db ?? 0),
     ]);
     return {
       waiting: counts.waiting + counts.prioritized,
@@ -56,4 +56,20 @@ export async function queueCounts(redis: string | Redis): Promise<QueueCounts> {
     await queue.close();
     if (typeof redis === 'string') client.disconnect();
   }
+}
+
+/**
+ * Worker connections of the queue in database `db`. A worker's connection
+ * name carries the queue's prefix and name but not the database number,
+ * so a worker of the same queue on another database of the same server
+ * has the same kind of name; the server's client list says which database
+ * each connection is on (`db=`), and only those on `db` count. Entries
+ * without a `db` (the placeholder BullMQ returns from servers that do
+ * not list clients) are kept, as before: the count is unknown there.
+ */
+async function workersOnDatabase(queue: Queue, db: number): Promise<number> {
+  const workers = (await queue.getWorkers()) as { db?: string }[];
+  return workers.filter(
+    (worker) => worker.db === undefined || Number(worker.db) === db,
+  ).length;
 }
