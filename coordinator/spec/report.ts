@@ -38,12 +38,40 @@ export function problemLine(
   return `${formatPath(path)}: ${message}${suffix}`;
 }
 
-/** The error thrown for an invalid spec: every problem, one per line. */
+/**
+ * Most problem lines one message lists: a spec with thousands of bad
+ * values would otherwise bury the first (often the cause) in a screenful.
+ */
+export const MAX_LISTED = 20;
+
+/**
+ * The error thrown for an invalid spec: the problems one per line, the
+ * first `MAX_LISTED` of them and then how many more. `issues` of the
+ * error keeps every one.
+ */
 export function specError(source: string, issues: string[]): InputError {
-  const n = issues.length;
-  const problems = `${n} problem${n === 1 ? '' : 's'}`;
-  const head = `${source}: the sweep spec has ${problems}`;
-  return new InputError(`${head}:\n  ${issues.join('\n  ')}`, issues);
+  const head = `${source}: the sweep spec has ${counted(issues.length, 'problem')}`;
+  return listError(head, issues, 'problem');
+}
+
+/**
+ * `head:` and the lines of `issues`, capped at `MAX_LISTED` with a last
+ * line that counts the rest: `… and 49,980 more problems`.
+ */
+export function listError(
+  head: string,
+  issues: string[],
+  noun: string,
+): InputError {
+  const listed = issues.slice(0, MAX_LISTED);
+  const rest = issues.length - listed.length;
+  if (rest > 0) listed.push(`… and ${counted(rest, `more ${noun}`)}`);
+  return new InputError(`${head}:\n  ${listed.join('\n  ')}`, issues);
+}
+
+/** `1 problem`, `50,000 problems`. */
+export function counted(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** `1234567` → `1,234,567`. */

@@ -3,7 +3,7 @@
  * way back to how each scalar was spelled for error and duplicate messages.
  */
 import { type Document, isScalar, parseDocument } from 'yaml';
-import { InputError } from '../input-error.ts';
+import { counted, listError } from './report.ts';
 
 /** The formats a spec can be written in. */
 export type SpecFormat = 'yaml' | 'json';
@@ -174,9 +174,8 @@ function firstLine(message: string): string {
 }
 
 function syntaxError(source: string, kind: string, issues: string[]) {
-  const n = issues.length;
-  const head = `${source}: not valid ${kind} (${n} error${n === 1 ? '' : 's'})`;
-  return new InputError(`${head}:\n  ${issues.join('\n  ')}`, issues);
+  const head = `${source}: not valid ${kind} (${counted(issues.length, 'error')})`;
+  return listError(head, issues, 'error');
 }
 
 function spellingIn(doc: Document, text: string) {

@@ -249,6 +249,44 @@ test('every problem is reported at once, in spec order', () => {
   );
 });
 
+test('a message lists the first 20 problems and counts the rest', () => {
+  const spec = (n: number) => {
+    const widths = Array.from({ length: n }, (_, i) => `w${i}`);
+    return `name: a\ngrid: { width: [${widths.join(', ')}] }\n`;
+  };
+  const message = (n: number) => {
+    try {
+      parseSpecText(spec(n), 'yaml', 'test-spec');
+    } catch (error) {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.issues.length, n);
+      return error.message.split('\n');
+    }
+    assert.fail('the spec was accepted');
+  };
+  const many = message(1234);
+  assert.equal(many[0], 'test-spec: the sweep spec has 1,234 problems:');
+  assert.equal(many.length, 1 + 20 + 1);
+  assert.match(many[20], /^ {2}grid\.width\[19\]: .*\(got "w19"\)$/);
+  assert.equal(many[21], '  … and 1,214 more problems');
+  const twenty = message(20);
+  assert.equal(twenty.length, 21);
+  assert.match(twenty[20], /grid\.width\[19\]/);
+  assert.equal(message(21)[21], '  … and 1 more problem');
+  // Syntax errors are listed the same way.
+  const keys = Array.from({ length: 25 }, (_, i) => `k${i}: 1\nk${i}: 2`);
+  try {
+    parseSpecText(keys.join('\n'), 'yaml', 'test-spec');
+    assert.fail('the spec was accepted');
+  } catch (error) {
+    assert.ok(error instanceof InputError);
+    const lines = error.message.split('\n');
+    assert.equal(lines[0], 'test-spec: not valid YAML (25 errors):');
+    assert.equal(lines.at(-1), '  … and 5 more errors');
+    assert.equal(error.issues.length, 25);
+  }
+});
+
 test('malformed YAML names the line and column', () => {
   const yaml = 'name: a\ngrid:\n  lr: [1e-3, 1e-2\n  width: [10]\n';
   const lines = problems(yaml);
