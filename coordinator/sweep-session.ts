@@ -28,7 +28,13 @@ export type SessionMode =
 
 /** Something that happened, for the command to log. */
 export type SessionNotice =
-  | { kind: 'enqueued'; count: number; of: number }
+  | {
+      kind: 'enqueued';
+      count: number;
+      of: number;
+      /** A Ctrl-C stopped enqueueing before the end. */
+      stopped?: boolean;
+    }
   | {
       kind: 'retry';
       runId: string;
@@ -248,6 +254,7 @@ function distributedSession(
   const confirm = () => ({
     onDeferred,
     ...(recorder ? { confirm: unfinishedOnly(recorder) } : {}),
+    ...(options.interrupt ? { signal: options.interrupt } : {}),
   });
 
   /**
@@ -334,7 +341,8 @@ function distributedSession(
         runs.length > 0
           ? await enqueueRuns(url, queueSweep, runs, confirm())
           : 0;
-      notify({ kind: 'enqueued', count: enqueued, of: runs.length });
+      const stopped = options.interrupt?.aborted === true;
+      notify({ kind: 'enqueued', count: enqueued, of: runs.length, stopped });
       const counts = countWatcher(store, sweep.sweepId, (c) =>
         options.onCounts?.(c),
       );
@@ -345,8 +353,9 @@ function distributedSession(
           await sleep(DEFERRED_CHECK_MS, options.interrupt);
           enqueued += await enqueueDeferred();
         }
+        // A Ctrl-C while enqueueing left runs without a job: not detached.
         return {
-          outcome: 'detached' as const,
+          outcome: stopped ? ('interrupted' as const) : ('detached' as const),
           enqueued,
           counts: await counts.now(),
           elapsedMs: Date.now() - started,

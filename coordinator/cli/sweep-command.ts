@@ -15,7 +15,7 @@ import {
   type SessionResult,
   type SweepSession,
 } from '../sweep-session.ts';
-import { EXIT, type GlobalOptions } from './common.ts';
+import { defaultDbPath, EXIT, type GlobalOptions } from './common.ts';
 import { renderFailureTable } from './failure-table.ts';
 import { stringifyJson } from './json-numbers.ts';
 import {
@@ -250,6 +250,12 @@ function onInterrupt(
 export function describeNotice(notice: SessionNotice, sweep: string): string {
   switch (notice.kind) {
     case 'enqueued': {
+      if (notice.stopped) {
+        return (
+          `enqueued ${plural(notice.count, 'run')} of sweep ${sweep} ` +
+          'before the interrupt stopped enqueueing'
+        );
+      }
       const already = notice.of - notice.count;
       const tail = already > 0 ? ` (${already} were already queued)` : '';
       return `enqueued ${plural(notice.count, 'run')} of sweep ${sweep}${tail}`;
@@ -301,7 +307,7 @@ async function report(
   const human = [
     ...(detached ? [] : [renderFailureTable(cells), '']),
     summary,
-    ...nextSteps(sweep.name, result, mode),
+    ...nextSteps(sweep.name, result, mode, options),
   ].join('\n');
 
   if (options.json) {
@@ -359,12 +365,40 @@ export function summaryLine(sweep: string, result: SessionResult): string {
   return parts.join(' · ');
 }
 
+/**
+ * The flags a follow-up command needs to reach the same results file and
+ * Redis as this one: those not already given by default or by the
+ * environment. The URL's password is not repeated.
+ */
+export function sameTargetFlags(
+  options: GlobalOptions,
+  withRedis = true,
+): string {
+  const flags: string[] = [];
+  if (options.db !== defaultDbPath())
+    flags.push(`--db ${shellWord(options.db)}`);
+  const redis = withRedis ? options.redis : undefined;
+  if (redis && redis !== process.env.REDIS_URL) {
+    flags.push(`--redis ${shellWord(safeUrl(redis))}`);
+  }
+  return flags.map((flag) => ` ${flag}`).join('');
+}
+
+/** `word` as one shell word: quoted when it holds anything unusual. */
+function shellWord(word: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 function nextSteps(
   sweep: string,
   result: SessionResult,
   mode: SessionMode,
+  options: GlobalOptions,
 ): string[] {
   const { counts } = result;
+  const target = sameTargetFlags(options);
+  const store = sameTargetFlags(options, false);
   const open = counts.queued + counts.running;
   switch (result.outcome) {
     case 'interrupted':
@@ -373,25 +407,25 @@ function nextSteps(
           (mode.kind === 'distributed'
             ? 'workers go on and their results wait in Redis; '
             : '') +
-          `\`sweep resume ${sweep}\` continues`,
+          `\`sweep resume ${sweep}${target}\` continues`,
       ];
     case 'cancelled':
       return [
-        `sweep ${sweep} was cancelled; \`sweep retry ${sweep} ` +
+        `sweep ${sweep} was cancelled; \`sweep retry ${sweep}${target} ` +
           '--status cancelled` runs the cancelled runs again',
       ];
     case 'detached':
       return [
-        'workers train them; `sweep resume ' +
-          `${sweep} --redis URL\` records the results and shows progress ` +
-          `(\`sweep status ${sweep}\` shows counts)`,
+        `workers train them; \`sweep resume ${sweep}${target}\` records ` +
+          'the results and shows progress ' +
+          `(\`sweep status ${sweep}${store}\` shows counts)`,
       ];
     default: {
       const broken = counts.crashed + counts.timeout;
       if (broken === 0) return [];
       return [
         `${plural(broken, 'run')} crashed or timed out; ` +
-          `\`sweep retry ${sweep}\` runs them again`,
+          `\`sweep retry ${sweep}${target}\` runs them again`,
       ];
     }
   }

@@ -52,6 +52,12 @@ export interface EnqueueOptions {
    * silently left out.
    */
   onDeferred?: (runs: RunToQueue[]) => void;
+  /**
+   * Stops enqueueing (a Ctrl-C): no chunk is added once it fires; resolves
+   * with the jobs added until then. The runs left out stay without a job,
+   * for `sweep resume`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Default first retry delay, milliseconds. */
@@ -157,7 +163,7 @@ async function removeUnstarted(queue: Queue, runId: string): Promise<boolean> {
  * exists is not added again; with `options.confirm`, neither is one that
  * it leaves out. A job of an older generation is replaced if no worker has
  * started it, else the run goes to `options.onDeferred`. Resolves with the
- * number of jobs added.
+ * number of jobs added (fewer when `options.signal` stops it).
  */
 export async function enqueueRuns(
   redisUrl: string,
@@ -171,25 +177,26 @@ export async function enqueueRuns(
   let added = 0;
   let fresh: RunToQueue[] = [];
   const deferred: RunToQueue[] = [];
+  const stopped = () => options.signal?.aborted === true;
   const flush = async () => {
-    for (let from = 0; from < fresh.length; from += size) {
+    for (let from = 0; from < fresh.length && !stopped(); from += size) {
       const chunk = fresh.slice(from, from + size);
       await queue.addBulk(
         chunk.map((run) => runJob(sweep, run, options.backoffMs)),
       );
+      added += chunk.length;
     }
-    added += fresh.length;
     fresh = [];
   };
   try {
-    for (let from = 0; from < runs.length; from += size) {
+    for (let from = 0; from < runs.length && !stopped(); from += size) {
       const found = await missing(redis, queue, runs.slice(from, from + size));
       fresh.push(...found.fresh);
       deferred.push(...found.deferred);
       // Without a confirmation, each chunk goes out as soon as it is known.
       if (!options.confirm) await flush();
     }
-    if (options.confirm && fresh.length > 0) {
+    if (options.confirm && fresh.length > 0 && !stopped()) {
       fresh = await options.confirm(fresh);
     }
     await flush();

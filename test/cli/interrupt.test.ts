@@ -56,7 +56,7 @@ test('run, resume and retry stop alike on Ctrl-C; resume then finishes', async (
   const spec = writeFile(dir.path, 'stopped.yaml', smallSpec('stopped'));
   const tries = () => scalar(db, 'SELECT count(*) FROM attempts');
   const continues =
-    /interrupted: \d+ runs? without a final result; `sweep resume stopped` continues/;
+    /interrupted: \d+ runs? without a final result; `sweep resume stopped --db \S+` continues/;
   const commands = {
     run: ['run', spec],
     resume: ['resume', 'stopped'],
@@ -131,7 +131,7 @@ test('with Redis, Ctrl-C leaves the runs to the workers; resume records them', a
   assert.equal(exit.code, 130, coordinator.stderr());
   assert.match(
     coordinator.stdout(),
-    /workers go on and their results wait in Redis; `sweep resume handed` continues/,
+    /workers go on and their results wait in Redis; `sweep resume handed --db \S+ --redis redis:\/\/127\.0\.0\.1:\d+` continues/,
   );
   assert.ok((await finals()) < 12, 'stopped before the end');
 
@@ -190,7 +190,10 @@ test('a first Ctrl-C stops a command that waits for Redis to answer', async (t) 
   assert.ok(exit, `still running 10 s after Ctrl-C:\n${proc.lines.join('\n')}`);
   assert.equal(exit.code, 130, proc.stderr());
   assert.ok(Date.now() - sent < 10_000);
-  assert.match(proc.stdout(), /`sweep resume study` continues/);
+  assert.match(
+    proc.stdout(),
+    /`sweep resume study --db \S+ --redis redis:\/\/127\.0\.0\.1:\d+` continues/,
+  );
 });
 
 test('the help of run, resume and retry gives the exit codes', async () => {

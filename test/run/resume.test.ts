@@ -128,7 +128,7 @@ test('Ctrl-C stops cleanly: tries in flight get no result', async () => {
   const exit = await run.kill('SIGINT');
   assert.equal(exit.code, 130, run.stderr());
   assert.ok(Date.now() - sent < 5000, 'stops within seconds, not 1.5 s × 6');
-  assert.match(run.stdout(), /`sweep resume interrupted` continues/);
+  assert.match(run.stdout(), /`sweep resume interrupted --db \S+` continues/);
 
   const results = await scalar(db, 'SELECT count(*) FROM metrics');
   assert.ok(results < 12, 'interrupted before the end');

@@ -1,0 +1,69 @@
+/**
+ * Ctrl-C while a large sweep is still being enqueued: enqueueing stops
+ * there (the runs left without a job are for `sweep resume`), and even
+ * with `--detach` the command exits 130, not 0, saying how to continue.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { queueCounts } from '../../coordinator/queue/index.ts';
+import { killAll, spawnSweep } from '../support/processes.ts';
+import { type RedisServer, startRedis } from '../support/redis.ts';
+import { tempDir, until, writeFile } from './helpers.ts';
+
+const dir = tempDir('pinn-interrupt-enqueue-');
+let server: RedisServer;
+
+before(async () => {
+  server = await startRedis();
+});
+
+after(async () => {
+  await killAll();
+  await server.stop();
+  dir.remove();
+});
+
+/** Enough one-step runs that enqueueing takes a few seconds. */
+const RUNS = 60_000;
+
+test('Ctrl-C while enqueueing stops it; --detach then exits 130', async () => {
+  const spec = writeFile(
+    dir.path,
+    'many.yaml',
+    [
+      'name: many',
+      'settings: { steps: 1, width: 2 }',
+      'grid:',
+      '  lr: [1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3]',
+      `seeds: ${RUNS / 6}`,
+      '',
+    ].join('\n'),
+  );
+  const db = dir.file('many.sqlite');
+  const proc = spawnSweep([
+    'run',
+    spec,
+    '--db',
+    db,
+    '--redis',
+    server.url,
+    '--detach',
+  ]);
+  const waiting = async () => (await queueCounts(server.url)).waiting;
+  await until('the first jobs in the queue', async () => (await waiting()) > 0);
+  const exit = await proc.kill('SIGINT');
+  assert.equal(exit.code, 130, proc.stderr());
+  const left = await waiting();
+  assert.ok(left < RUNS, `all ${RUNS} runs were enqueued after Ctrl-C`);
+  assert.match(
+    proc.stderr(),
+    /enqueued \d+ runs of sweep many before the interrupt stopped enqueueing/,
+  );
+  assert.match(
+    proc.stdout(),
+    /`sweep resume many --db \S+ --redis \S+` continues/,
+  );
+  // Nothing goes on adding jobs once the command is gone.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(await waiting(), left);
+});
