@@ -83,10 +83,16 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
-/** A running worker. */
+/** A worker, from `createWorker` or `startWorker`. */
 export interface SweepWorker {
   /** `host:pid`, as in the attempts table. */
   readonly id: string;
+  /**
+   * Connects (waiting as long as Redis takes to answer) and starts taking
+   * jobs. Resolves `joined` then, or `stopped` when `stop()` was called
+   * before: a worker waiting for Redis can be stopped too.
+   */
+  start(): Promise<'joined' | 'stopped'>;
   /**
    * Stops taking jobs, lets running tries finish within `graceMs`, then
    * stops the rest and hands them back to the queue; closes everything.
@@ -111,6 +117,14 @@ interface Active {
 /** What a completed job returns to BullMQ: small on purpose. */
 interface JobSummary {
   status: string;
+}
+
+/**
+ * A worker not started yet: its `stop()` works from the moment it is
+ * created, also while `start()` waits for Redis.
+ */
+export function createWorker(options: WorkerOptions): SweepWorker {
+  return new SweepWorkerImpl(options);
 }
 
 /** Starts a worker; resolves once it is connected and taking jobs. */
@@ -140,6 +154,9 @@ class SweepWorkerImpl implements SweepWorker {
   private redisUp = true;
   private lastError = '';
   private stopping: Promise<'clean' | 'forced'> | undefined;
+  /** Resolves when `stop()` is called: ends the wait for Redis. */
+  private readonly stopAsked: Promise<void>;
+  private askStop = () => {};
   /** How long the latest runs took, ms, oldest first. */
   private readonly recentRunMs: number[] = [];
 
@@ -154,17 +171,39 @@ class SweepWorkerImpl implements SweepWorker {
       threads: options.threads,
       maxOldGenerationSizeMb: options.threadHeapMb,
     });
+    this.stopAsked = new Promise((resolve) => {
+      this.askStop = resolve;
+    });
   }
 
-  async start(): Promise<void> {
+  async start(): Promise<'joined' | 'stopped'> {
+    try {
+      return await this.join();
+    } catch (error) {
+      // Stopped while joining: the closed connections failed the join.
+      if (this.stopping) return 'stopped';
+      throw error;
+    }
+  }
+
+  private async join(): Promise<'joined' | 'stopped'> {
     this.watchConnection();
     const url = safeUrl(this.options.redisUrl);
     const waiting = setTimeout(
       () => this.log(`worker ${this.id}: waiting for Redis at ${url}`),
       WAIT_NOTICE_MS,
     );
-    await this.client.ping().finally(() => clearTimeout(waiting));
+    // Rejected when the worker is stopped before Redis answers.
+    const answered = this.client.ping();
+    answered.catch(() => {});
+    try {
+      await Promise.race([answered, this.stopAsked]);
+    } finally {
+      clearTimeout(waiting);
+    }
+    if (this.stopping) return 'stopped';
     await this.watchCancels();
+    if (this.stopping) return 'stopped';
     const lockMs = this.options.lockMs ?? DEFAULT_LOCK_MS;
     this.bull = new Worker(QUEUE, (job, token) => this.process(job, token), {
       connection: this.client,
@@ -176,10 +215,12 @@ class SweepWorkerImpl implements SweepWorker {
     });
     this.bull.on('error', (error) => this.onQueueError(error));
     await this.bull.waitUntilReady();
+    if (this.stopping) return 'stopped';
     this.log(
-      `worker ${this.id} joined ${safeUrl(this.options.redisUrl)}: ` +
+      `worker ${this.id} joined ${url}: ` +
         `${plural(this.options.threads, 'thread')}, lock ${durationOf(lockMs)}`,
     );
+    return 'joined';
   }
 
   stop(): Promise<'clean' | 'forced'> {
@@ -188,6 +229,8 @@ class SweepWorkerImpl implements SweepWorker {
   }
 
   private async shutdown(): Promise<'clean' | 'forced'> {
+    this.askStop();
+    if (!this.bull) return this.abandonJoin();
     const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
     const running = [...this.active.values()].filter(
       (active) => active.begun !== undefined,
@@ -222,6 +265,19 @@ class SweepWorkerImpl implements SweepWorker {
     this.client.disconnect();
     this.log(`worker ${this.id} stopped`);
     return how;
+  }
+
+  /** Stops a worker that has not joined the queue: it holds no runs. */
+  private async abandonJoin(): Promise<'clean'> {
+    this.log(
+      `worker ${this.id} stopping before joining ` +
+        safeUrl(this.options.redisUrl),
+    );
+    this.subscriber.disconnect();
+    this.client.disconnect();
+    await this.pool.close();
+    this.log(`worker ${this.id} stopped`);
+    return 'clean';
   }
 
   /** Runs still waiting for a thread go back to the queue at once. */

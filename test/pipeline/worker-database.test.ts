@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { queueCounts } from '../../coordinator/queue/index.ts';
 import { QueueWatch } from '../../dashboard/queue-watch.ts';
@@ -72,3 +73,59 @@ test('sweep run on database 9 says no worker is connected while workers are on 4
   t.after(() => coordinator.kill());
   await coordinator.waitFor('no worker is connected', { timeoutMs: 20_000 });
 });
+
+/** A port on 127.0.0.1 that nothing listens on (free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A server that accepts connections and never answers: a hung Redis. */
+async function silentServer(): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<Socket>();
+  const silent: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    },
+  };
+}
+
+for (const kind of ['unreachable', 'unresponsive'] as const) {
+  test(`a worker waiting for an ${kind} Redis stops on SIGTERM and exits 0`, async (t) => {
+    let port: number;
+    if (kind === 'unreachable') port = await closedPort();
+    else {
+      const silent = await silentServer();
+      t.after(() => silent.close());
+      port = silent.port;
+    }
+    const worker = spawnWorker(`redis://127.0.0.1:${port}`, { owner: t });
+    await worker.waitFor('waiting for Redis at redis://127.0.0.1:');
+    const signalledAt = Date.now();
+    const exit = await worker.kill('SIGTERM');
+    const output = worker.lines.join('\n');
+    assert.deepEqual(exit, { code: 0, signal: null }, output);
+    assert.ok(
+      Date.now() - signalledAt < 5000,
+      `took ${Date.now() - signalledAt} ms`,
+    );
+    assert.equal(worker.count(/^worker \S+ stopped$/), 1, output);
+    assert.equal(worker.count('joined'), 0, output);
+  });
+}

@@ -2,7 +2,7 @@
  * `sweep worker`: joins a Redis queue from any machine and trains runs
  * until stopped (SIGTERM or SIGINT: finish or hand back, then exit 0).
  */
-import { startWorker } from '../../../workers/worker-process.ts';
+import { createWorker } from '../../../workers/worker-process.ts';
 import { InputError } from '../../input-error.ts';
 import type { GlobalOptions } from '../common.ts';
 
@@ -25,7 +25,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         'REDIS_URL (without Redis, `sweep run` trains locally)',
     );
   }
-  const worker = await startWorker({
+  const worker = createWorker({
     redisUrl: options.redis,
     threads: options.threads,
     lockMs: options.lockMs,
@@ -33,7 +33,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     threadHeapMb: options.threadHeapMb,
     logRuns: !options.quiet,
   });
-  const how = await new Promise<'clean' | 'forced'>((resolve) => {
+  // Listening before starting: a worker still waiting for Redis stops on
+  // a signal too, and exits 0, instead of being killed by it.
+  const stopped = new Promise<'clean' | 'forced'>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.stdout.write(
         `worker ${worker.id}: ${signal} received ` +
@@ -46,6 +48,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  await worker.start();
+  const how = await stopped;
   // A forced stop may leave a Redis command pending: do not wait for it.
   if (how === 'forced') process.stdout.write('', () => process.exit(0));
 }
