@@ -57,9 +57,12 @@ export function defaultThreads(): number {
   return availableParallelism();
 }
 
-/** Commander parser for an integer flag within [min, max]. */
+/**
+ * Commander parser for an integer flag within [min, max]; its `allowed`
+ * says so in words.
+ */
 export function intFlag(min: number, max: number) {
-  return (raw: string): number => {
+  const parse = (raw: string): number => {
     const value = Number(raw);
     if (!/^\s*[+-]?\d+\s*$/.test(raw) || value < min || value > max) {
       throw new InvalidArgumentError(
@@ -68,10 +71,15 @@ export function intFlag(min: number, max: number) {
     }
     return value;
   };
+  return Object.assign(parse, { allowed: `an integer from ${min} to ${max}` });
 }
 
-/** Commander parser for a Redis URL flag. */
-export function redisUrlFlag(raw: string): string {
+/** Commander parser for a Redis URL flag; `allowed` says what is. */
+export const redisUrlFlag = Object.assign(parseRedisUrlFlag, {
+  allowed: REDIS_URL_FORM,
+});
+
+function parseRedisUrlFlag(raw: string): string {
   const problem = /^rediss?:\/\/[^\s]+$/.test(raw)
     ? redisUrlProblem(raw)
     : 'not a Redis URL';

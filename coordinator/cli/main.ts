@@ -17,6 +17,7 @@ import {
   redisUrlFlag,
 } from './common.ts';
 import { fillChosen } from './lazy-details.ts';
+import { refuseFlagsWithoutValue } from './strict-options.ts';
 
 function buildProgram(): Command {
   const program = new Command('sweep')
@@ -47,9 +48,10 @@ function buildProgram(): Command {
     .option('--json', 'machine-readable output', false);
 
   for (const register of commands) register(program);
+  addHelpCommand(program);
+  refuseFlagsWithoutValue(program);
   program.hook('preSubcommand', (_program, chosen) => fillChosen(chosen));
   program.hook('preAction', (_program, chosen) => checkRedisFlag(chosen));
-  addHelpCommand(program);
   return program;
 }
 

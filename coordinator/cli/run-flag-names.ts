@@ -7,6 +7,7 @@
 import { type Command, Option } from 'commander';
 import type { RunConfig } from '../../workers/run-config.ts';
 import { fillWhenChosen } from './lazy-details.ts';
+import { describeAllowed } from './strict-options.ts';
 
 /** A run setting as a command-line flag. */
 export interface RunFlagName {
@@ -70,9 +71,12 @@ export function addRunFlag(
   const f = runFlagName(key);
   const option = new Option(`${f.flag} <${f.placeholder}>`);
   command.addOption(option.helpGroup('Run settings:'));
+  let allowed: string | undefined;
+  describeAllowed(option, () => allowed);
   fillWhenChosen(command, async () => {
-    const { runFlagHelp } = await import('./run-flags.ts');
+    const { runFlagHelp, RUN_FLAGS } = await import('./run-flags.ts');
     option.description = runFlagHelp(key, defaultText);
+    allowed = RUN_FLAGS.find((r) => r.key === key)?.allowed;
   });
   return command;
 }

@@ -90,7 +90,10 @@ test('bad flags exit 2 naming the flag and what is allowed', async () => {
       ['--bogus', '1'],
       ["unknown option '--bogus'", '--activation <name>'],
     ],
-    [['--width'], ["option '--width <W>' argument missing"]],
+    [
+      ['--width'],
+      ['--width: needs a value; allowed: an integer from 1 to 4096'],
+    ],
   ];
   const runs = await Promise.all(
     cases.map(([args]) => runSweep(['train', ...args])),

@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander';
 import { intFlag } from '../common.ts';
 import { fillWhenChosen } from '../lazy-details.ts';
 import { addRunFlag } from '../run-flag-names.ts';
+import { describeAllowed } from '../strict-options.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Timed repetitions per case (default of `--repeat`). */
@@ -37,10 +38,12 @@ export const register: RegisterCommand = (program) => {
     const { MAX_STEPS } = await import('../run-flags.ts');
     const steps = command.options.find((o) => o.long === '--steps');
     if (steps) {
+      const allowed = `an integer from 2 to ${MAX_STEPS}`;
       steps.description = steps.description.replace(
         /an integer from \d+ to \d+/,
-        `an integer from 2 to ${MAX_STEPS}`,
+        allowed,
       );
+      describeAllowed(steps, () => allowed);
     }
   });
   command

@@ -29,6 +29,11 @@ export function statusList(raw: string): FinalStatus[] {
   return [...new Set(names)] as FinalStatus[];
 }
 
+/** What `--status` allows, for the message that its value is missing. */
+const statusListFlag = Object.assign((raw: string) => statusList(raw), {
+  allowed: `a comma-separated list of ${FINAL_STATUSES.join(', ')}`,
+});
+
 /** Registers `sweep retry`. */
 export const register: RegisterCommand = (program) => {
   program
@@ -46,7 +51,7 @@ export const register: RegisterCommand = (program) => {
       '--status <states>',
       'final states to run again, comma-separated: ' +
         FINAL_STATUSES.join(', '),
-      statusList,
+      statusListFlag,
       DEFAULT_RETRY_STATUSES,
     )
     .action(async (name: string, _flags: unknown, command: Command) => {
