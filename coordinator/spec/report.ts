@@ -13,28 +13,65 @@ export function formatPath(path: SpecPath): string {
   return text || '(root)';
 }
 
-/** A received value as JSON, shortened to about 60 characters. */
-export function show(value: unknown): string {
+/**
+ * A received value as JSON, shortened to about 60 characters. A number is
+ * shown as the spec wrote it when `spelling` (its source text) is known;
+ * a number, or numeric text, that float64 cannot hold says what it became.
+ */
+export function show(value: unknown, spelling?: string): string {
   if (value === undefined) return 'nothing';
-  // JSON has no Infinity or NaN and would write them as null.
-  const text =
-    typeof value === 'number'
-      ? String(value)
-      : (JSON.stringify(value, (_key, item) =>
-          typeof item === 'number' && !Number.isFinite(item)
-            ? String(item)
-            : item,
-        ) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  let text: string;
+  let note = '';
+  if (typeof value === 'number') {
+    const written = spelling?.trim();
+    // Other spellings (0x1F, .inf), and text that is not this number's.
+    const known =
+      written && DECIMAL.test(written) && Object.is(Number(written), value);
+    text = known ? written : String(value);
+    if (known) note = lostRange(written, value);
+  } else if (typeof value === 'string' && DECIMAL.test(value.trim())) {
+    text = JSON.stringify(value);
+    note = lostRange(value.trim(), Number(value));
+  } else {
+    // JSON has no Infinity or NaN and would write them as null.
+    text =
+      JSON.stringify(value, (_key, item) =>
+        typeof item === 'number' && !Number.isFinite(item)
+          ? String(item)
+          : item,
+      ) ?? String(value);
+  }
+  return (text.length > 60 ? `${text.slice(0, 57)}…` : text) + note;
 }
 
-/** One problem line: `path: message (got VALUE)`. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * What the decimal `text` became as the float64 `value` when that is out
+ * of range: `1e-400` is read as 0 and `1e400` as Infinity, which alone
+ * would make a message a riddle ("got 0" for a value written non-zero).
+ */
+function lostRange(text: string, value: number): string {
+  if (!Number.isFinite(value)) {
+    return `, too large for a float64 number: read as ${value}`;
+  }
+  const mantissa = text.split(/e/i)[0];
+  if (value === 0 && /[1-9]/.test(mantissa)) {
+    return ', too small for a float64 number: read as 0';
+  }
+  return '';
+}
+
+/**
+ * One problem line: `path: message (got VALUE)`, the value as written
+ * when `got.spelling` gives its source text.
+ */
 export function problemLine(
   path: SpecPath,
   message: string,
-  got?: { value: unknown },
+  got?: { value: unknown; spelling?: string },
 ): string {
-  const suffix = got ? ` (got ${show(got.value)})` : '';
+  const suffix = got ? ` (got ${show(got.value, got.spelling)})` : '';
   return `${formatPath(path)}: ${message}${suffix}`;
 }
 

@@ -8,7 +8,7 @@ import {
   runConfigSchema,
   SETTING_NAMES,
 } from '../../workers/run-config.ts';
-import { formatPath, problemLine } from './report.ts';
+import { formatPath, problemLine, show } from './report.ts';
 import type { SpecPath } from './source-text.ts';
 import { didYouMean } from './suggest.ts';
 import type { SettingName, SettingValue } from './types.ts';
@@ -52,7 +52,8 @@ export function readSetting(
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const lines = formatIssues(parsed.error, value, formatPath(path));
-    ctx.issues.push(...withRange(new Set(lines), schema));
+    const written = asWritten(value, ctx.spelling(path));
+    ctx.issues.push(...withRange(new Set(lines), schema).map(written));
     return undefined;
   }
   const inexact = key === 'seed' ? inexactSpelling(value, path, ctx) : '';
@@ -62,6 +63,21 @@ export function readSetting(
     return undefined;
   }
   return parsed.data as SettingValue;
+}
+
+/**
+ * The settings schema shows a number as JavaScript writes it (`got 0`);
+ * the spec's text says what was written (`got 1e-400, too small for a
+ * float64 number: read as 0`), as other spec problems do.
+ */
+function asWritten(value: unknown, spelling: string | undefined) {
+  // As formatIssues writes them.
+  const text =
+    typeof value === 'number' ? String(value) : JSON.stringify(value);
+  const plain = ` (got ${text})`;
+  const shown = ` (got ${show(value, spelling)})`;
+  return (line: string) =>
+    line.endsWith(plain) ? line.slice(0, -plain.length) + shown : line;
 }
 
 /**

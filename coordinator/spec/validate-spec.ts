@@ -90,7 +90,7 @@ export function validateSpec(data: SourceData): Validation {
   const raw = data.value;
   if (!isRecord(raw)) {
     const message = `a sweep spec is a mapping with keys ${SPEC_KEYS.join(', ')}`;
-    ctx.issues.push(problemLine([], message, { value: raw }));
+    refuse(ctx, [], message, raw);
     return { issues: ctx.issues, duplicates: [] };
   }
   checkTopLevelKeys(raw, ctx);
@@ -144,7 +144,7 @@ function readName(value: unknown, ctx: Context): string {
     );
   } else if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
     const message = `must be text of ${rule}`;
-    ctx.issues.push(problemLine(['name'], message, { value }));
+    refuse(ctx, ['name'], message, value);
   }
   return typeof value === 'string' ? value : '';
 }
@@ -152,7 +152,7 @@ function readName(value: unknown, ctx: Context): string {
 function readDescription(value: unknown, ctx: Context) {
   if (value === undefined) return {};
   if (typeof value === 'string') return { description: value };
-  ctx.issues.push(problemLine(['description'], 'must be text', { value }));
+  refuse(ctx, ['description'], 'must be text', value);
   return {};
 }
 
@@ -166,7 +166,7 @@ function readSettingsMap(
   if (value === undefined || value === null) return config;
   if (!isRecord(value)) {
     const message = 'must be a mapping of run settings, e.g. { lr: 1e-3 }';
-    ctx.issues.push(problemLine(path, message, { value }));
+    refuse(ctx, path, message, value);
     return config;
   }
   for (const [key, item] of Object.entries(value)) {
@@ -186,7 +186,7 @@ function readGrid(value: unknown, ctx: Context): Axis[] {
   if (!isRecord(value)) {
     const message =
       'must be a mapping of setting → list of values, e.g. { width: [10, 20] }';
-    ctx.issues.push(problemLine(['grid'], message, { value }));
+    refuse(ctx, ['grid'], message, value);
     return [];
   }
   const axes: Axis[] = [];
@@ -212,7 +212,7 @@ function readAxis(
       ? 'an axis needs at least one value'
       : 'an axis is a non-empty list of values, e.g. [a, b]; ' +
         `for one fixed value use settings.${name}`;
-    ctx.issues.push(problemLine(path, message, { value: values }));
+    refuse(ctx, path, message, values);
     return undefined;
   }
   const read = values.map((item, i) =>
@@ -299,7 +299,7 @@ function readSeedCount(value: unknown, ctx: Context): number[] {
     const message =
       `must be a count from 1 to ${MAX_SEED_COUNT} (seeds 0 … n−1) ` +
       'or a list of distinct seeds, e.g. [0, 1, 2]';
-    ctx.issues.push(problemLine(['seeds'], message, { value }));
+    refuse(ctx, ['seeds'], message, value);
     return [];
   }
   return Array.from({ length: count }, (_, i) => i);
@@ -308,7 +308,7 @@ function readSeedCount(value: unknown, ctx: Context): number[] {
 function readSeedList(values: unknown[], ctx: Context): number[] {
   if (values.length === 0 || values.length > MAX_SEED_COUNT) {
     const message = `a list of seeds needs 1 to ${MAX_SEED_COUNT} seeds`;
-    ctx.issues.push(problemLine(['seeds'], message, { value: values }));
+    refuse(ctx, ['seeds'], message, values);
     return [];
   }
   const seeds: number[] = [];
@@ -339,19 +339,19 @@ function readEntries(
     const message =
       'must be a list of partial run settings, ' +
       'e.g. [{ gradient: analytic, width: 10 }]';
-    ctx.issues.push(problemLine([key], message, { value }));
+    refuse(ctx, [key], message, value);
     return [];
   }
   return value.map((entry, i) => {
     const path = [key, i];
     if (!isRecord(entry)) {
       const message = 'must be a mapping of run settings, e.g. { width: 10 }';
-      ctx.issues.push(problemLine(path, message, { value: entry }));
+      refuse(ctx, path, message, entry);
       return {};
     }
     if (key === 'exclude' && Object.keys(entry).length === 0) {
       const message = 'an exclude rule names at least one setting';
-      ctx.issues.push(problemLine(path, message, { value: entry }));
+      refuse(ctx, path, message, entry);
     }
     return readSettingsMap(entry, path, ctx);
   });
@@ -361,7 +361,7 @@ function readThreshold(value: unknown, ctx: Context): number {
   if (value === undefined || value === null) return DEFAULT_REL_L2_THRESHOLD;
   if (!isRecord(value)) {
     const message = 'must be a mapping, e.g. { rel_l2: 5e-3 }';
-    ctx.issues.push(problemLine(['failure'], message, { value }));
+    refuse(ctx, ['failure'], message, value);
     return DEFAULT_REL_L2_THRESHOLD;
   }
   for (const key of Object.keys(value)) {
@@ -379,9 +379,7 @@ function readThreshold(value: unknown, ctx: Context): number {
   ) {
     const message =
       'must be a finite number > 0: runs with rel_l2 above it fail';
-    ctx.issues.push(
-      problemLine(['failure', 'rel_l2'], message, { value: value.rel_l2 }),
-    );
+    refuse(ctx, ['failure', 'rel_l2'], message, value.rel_l2);
     return DEFAULT_REL_L2_THRESHOLD;
   }
   return threshold;
@@ -399,7 +397,7 @@ function readRetries(value: unknown, ctx: Context): number {
     const message =
       `must be an integer from 0 to ${MAX_RETRIES}: ` +
       'extra attempts after a crash';
-    ctx.issues.push(problemLine(['retries'], message, { value }));
+    refuse(ctx, ['retries'], message, value);
     return DEFAULT_RETRIES;
   }
   return retries;
@@ -410,7 +408,7 @@ function readTimeout(value: unknown, ctx: Context): number {
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0 || ms > MAX_TIMEOUT_MS) {
     const message = `must be ${DURATION_FORMS}, more than 0 and at most 24h`;
-    ctx.issues.push(problemLine(['timeout'], message, { value }));
+    refuse(ctx, ['timeout'], message, value);
     return DEFAULT_TIMEOUT_MS;
   }
   return ms;
@@ -425,6 +423,12 @@ function readNumber(value: unknown): number | undefined {
     return Number(value);
   }
   return undefined;
+}
+
+/** Adds `path: message (got VALUE)`, VALUE as the spec wrote it. */
+function refuse(ctx: Context, path: SpecPath, message: string, value: unknown) {
+  const spelling = ctx.spelling(path);
+  ctx.issues.push(problemLine(path, message, { value, spelling }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

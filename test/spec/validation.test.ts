@@ -72,11 +72,47 @@ test('a non-numeric learning rate says what numbers are allowed', () => {
     /must be a finite number > 0 \(got "fast"\)/,
   );
   const negative = problems('name: a\ngrid: { lr: [1e-3, -1e-2] }');
-  assert.match(problemAt(negative, 'grid.lr[1]'), /> 0 \(got -0\.01\)/);
+  // As written, not as JavaScript would write the number (-0.01).
+  assert.match(problemAt(negative, 'grid.lr[1]'), /> 0 \(got -1e-2\)$/);
   // YAML's .inf and .nan are numbers JSON cannot write: shown as such.
   const infinite = problems('name: a\ngrid: { lr: [.inf, .nan] }');
   assert.match(problemAt(infinite, 'grid.lr[0]'), /\(got Infinity\)/);
   assert.match(problemAt(infinite, 'grid.lr[1]'), /\(got NaN\)/);
+});
+
+test('a number out of float64 range is shown as written and as read', () => {
+  const small = ', too small for a float64 number: read as 0)';
+  const large = ', too large for a float64 number: read as Infinity)';
+  const range = 'settings.fd_h: must be a number from 1e-10 to 0.1 (got';
+  for (const format of ['yaml', 'json'] as const) {
+    const spec = (fdH: string) =>
+      format === 'yaml'
+        ? `name: a\nsettings: { fd_h: ${fdH} }\n`
+        : `{"name": "a", "settings": {"fd_h": ${fdH}}}`;
+    assert.deepEqual(problems(spec('1e-400'), format), [
+      `${range} 1e-400${small}`,
+    ]);
+    assert.deepEqual(problems(spec('1e400'), format), [
+      `${range} 1e400${large}`,
+    ]);
+    // In range, only the spelling is the spec's own.
+    assert.deepEqual(problems(spec('1.0E+1'), format), [`${range} 1.0E+1)`]);
+    // Numeric text is read as a number too.
+    assert.deepEqual(problems(spec('"1e-400"'), format), [
+      `${range} "1e-400"${small}`,
+    ]);
+  }
+  const lines = problems(
+    'name: a\ngrid: { width: [10, -1e400] }\nretries: 1e999\n' +
+      'failure: { rel_l2: 0.0e-999 }\n',
+  );
+  assert.match(
+    problemAt(lines, 'grid.width[1]'),
+    /\(got -1e400, too large for a float64 number: read as -Infinity\)$/,
+  );
+  assert.ok(problemAt(lines, 'retries').endsWith(`(got 1e999${large}`));
+  // Zero written as zero is just zero.
+  assert.match(problemAt(lines, 'failure.rel_l2'), /\(got 0\.0e-999\)$/);
 });
 
 test('a width that is not an integer is refused, a numeric string is not', () => {
