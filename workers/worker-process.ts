@@ -151,7 +151,8 @@ class SweepWorkerImpl implements SweepWorker {
   private cancelled = new Set<string>();
   private bull: Worker | undefined;
   private handingBack = 0;
-  private redisUp = true;
+  /** Whether Redis is connected now; false until it first answers. */
+  private redisUp = false;
   private lastError = '';
   private stopping: Promise<'clean' | 'forced'> | undefined;
   /** Resolves when `stop()` is called: ends the wait for Redis. */
@@ -318,6 +319,9 @@ class SweepWorkerImpl implements SweepWorker {
   private watchConnection(): void {
     this.client.on('error', () => {});
     this.subscriber.on('error', () => {});
+    // Before Redis first answers, failed attempts to connect close the
+    // connection too: that is still waiting for Redis, not losing it.
+    let connectedBefore = false;
     this.client.on('close', () => {
       if (!this.redisUp || this.stopping) return;
       this.redisUp = false;
@@ -327,7 +331,8 @@ class SweepWorkerImpl implements SweepWorker {
       if (this.redisUp) return;
       this.redisUp = true;
       this.lastError = '';
-      this.log(`worker ${this.id}: Redis back`);
+      if (connectedBefore) this.log(`worker ${this.id}: Redis back`);
+      connectedBefore = true;
     });
   }
 

@@ -129,3 +129,26 @@ for (const kind of ['unreachable', 'unresponsive'] as const) {
     assert.equal(worker.count('joined'), 0, output);
   });
 }
+
+test('a worker that never reached Redis says it waits, not that Redis was lost', async (t) => {
+  const later = await startRedis();
+  t.after(() => later.stop());
+  await later.kill();
+  const worker = spawnWorker(later.url, { owner: t });
+  await worker.waitFor('waiting for Redis at');
+  // Attempts to connect keep failing meanwhile (every 2 s at most).
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await later.restart();
+  await worker.waitFor('joined');
+  const output = () => worker.lines.join('\n');
+  assert.equal(worker.count('Redis lost'), 0, output());
+  assert.equal(worker.count('Redis back'), 0, output());
+  // Once it had been connected, a loss is one.
+  await later.kill();
+  await worker.waitFor('Redis lost; reconnecting');
+  await later.restart();
+  await worker.waitFor('Redis back');
+  assert.equal(worker.count('Redis lost'), 1, output());
+  const exit = await worker.kill('SIGTERM');
+  assert.equal(exit.code, 0, output());
+});
