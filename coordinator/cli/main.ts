@@ -17,7 +17,7 @@ import {
   redisUrlFlag,
 } from './common.ts';
 import { fillChosen } from './lazy-details.ts';
-import { refuseFlagsWithoutValue } from './strict-options.ts';
+import { refuseMissingAndRepeatedFlags } from './strict-options.ts';
 
 function buildProgram(): Command {
   const program = new Command('sweep')
@@ -49,7 +49,7 @@ function buildProgram(): Command {
 
   for (const register of commands) register(program);
   addHelpCommand(program);
-  refuseFlagsWithoutValue(program);
+  refuseMissingAndRepeatedFlags(program);
   program.hook('preSubcommand', (_program, chosen) => fillChosen(chosen));
   program.hook('preAction', (_program, chosen) => checkRedisFlag(chosen));
   return program;

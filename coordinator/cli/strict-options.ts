@@ -1,8 +1,12 @@
 /**
- * A mistake commander lets through, refused for every option of every
+ * Two mistakes commander lets through, refused for every option of every
  * command: a flag whose value is missing, so that the next flag is taken
- * as its value (`--problem --steps 5`, then `5` is an extra argument).
- * It is bad input (exit 2), named by the flag, before any work.
+ * as its value (`--problem --steps 5`), and a flag given more than once,
+ * where the last value would silently win (`--width 10 --width 20`).
+ * Both are bad input (exit 2), named by the flag, before any work.
+ *
+ * No option of `sweep` is meant to be repeated (none is variadic; lists,
+ * as for `retry --status`, are comma-separated in one value).
  */
 import type { EventEmitter } from 'node:events';
 import type { Command, Option } from 'commander';
@@ -71,12 +75,13 @@ function flagOf(option: Option): string {
 
 /**
  * Makes every option of `program` and its subcommands refuse a missing
- * value.
+ * value and a repetition.
  *
  * @throws InputError (from parsing) naming the flag: `--problem: needs a
- *   value (the next argument --steps is a flag); allowed: one of …`
+ *   value (the next argument --steps is a flag); allowed: one of …`, or
+ *   `--width: given more than once ("10", then "20"); give it once`
  */
-export function refuseFlagsWithoutValue(program: Command): void {
+export function refuseMissingAndRepeatedFlags(program: Command): void {
   const commands = allCommands(program);
   const flags = knownFlags(commands);
   for (const command of commands) {
@@ -86,6 +91,7 @@ export function refuseFlagsWithoutValue(program: Command): void {
     missing.optionMissingArgument = (option) => {
       throw new InputError(`${flagOf(option)}: needs a value; ${want(option)}`);
     };
+    const given = new Map<string, string | undefined>();
     for (const option of command.options) {
       // Before commander's own listener, so before the value is parsed.
       (command as unknown as EventEmitter).prependListener(
@@ -99,8 +105,22 @@ export function refuseFlagsWithoutValue(program: Command): void {
                 `flag); ${want(option)}`,
             );
           }
+          const key = option.attributeName();
+          if (given.has(key)) {
+            throw new InputError(
+              `${flag}: given more than once` +
+                `${repeated(given.get(key), value)}; give it once`,
+            );
+          }
+          given.set(key, value ?? undefined);
         },
       );
     }
   }
+}
+
+/** ` ("10", then "20")`, or nothing for a flag without a value. */
+function repeated(first: string | undefined, then?: string | null): string {
+  if (first === undefined || typeof then !== 'string') return '';
+  return ` (${JSON.stringify(first)}, then ${JSON.stringify(then)})`;
 }

@@ -1,6 +1,6 @@
 /**
  * Every option of every command refuses a missing value (the next flag
- * taken as its value), naming the flag.
+ * taken as its value) and being given more than once, naming the flag.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { Command, type Option } from 'commander';
 import { commands } from '../../coordinator/cli/commands/index.ts';
 import { fillChosen } from '../../coordinator/cli/lazy-details.ts';
-import { refuseFlagsWithoutValue } from '../../coordinator/cli/strict-options.ts';
+import { refuseMissingAndRepeatedFlags } from '../../coordinator/cli/strict-options.ts';
 import { InputError } from '../../coordinator/input-error.ts';
 import { tempDir } from '../store/fixture.ts';
 import { runSweep } from '../support/processes.ts';
@@ -22,7 +22,7 @@ function program(): Command {
   for (const command of sweep.commands) {
     command.exitOverride().action(() => assert.fail('the action ran'));
   }
-  refuseFlagsWithoutValue(sweep);
+  refuseMissingAndRepeatedFlags(sweep);
   sweep.hook('preSubcommand', (_sweep, chosen) => fillChosen(chosen));
   return sweep;
 }
@@ -97,6 +97,41 @@ test('a missing value says what the flag allows', async () => {
   );
 });
 
+/** Two values `option` accepts, different when it can. */
+function twoValues(option: Option): [string, string] {
+  if (option.argChoices) {
+    return [option.argChoices[0], option.argChoices.at(-1)!];
+  }
+  const allowed = (option.parseArg as { allowed?: string } | undefined)
+    ?.allowed;
+  const range = allowed && /from (\d+) to (\d+)/.exec(allowed);
+  if (range) return [range[1], range[2]];
+  const list =
+    allowed && /^a comma-separated list of (\w+), (\w+)/.exec(allowed);
+  return list ? [list[1], list[2]] : ['one', 'two'];
+}
+
+test('every option given twice is refused with both values', async () => {
+  let checked = 0;
+  for (const command of program().commands) {
+    for (const option of command.options) {
+      const flag = option.long!;
+      const [one, two] = twoValues(option);
+      const args = takesValue(option)
+        ? [command.name(), flag, one, `${flag}=${two}`]
+        : [command.name(), flag, flag];
+      const tail = takesValue(option) ? ` ("${one}", then "${two}")` : '';
+      assert.equal(
+        await refusal(args),
+        `${flag}: given more than once${tail}; give it once`,
+        command.name(),
+      );
+      checked++;
+    }
+  }
+  assert.ok(checked > 40, `${checked} options`);
+});
+
 test('a value that only looks like a flag is a value', async () => {
   // A negative number is not a flag: it reaches the setting's own check.
   const run = await runSweep(['train', '--lr', '-1', '--steps', '1']);
@@ -130,4 +165,26 @@ test('sweep refuses a flag with no value: exit 2, nothing changed', async (t) =>
     /^sweep: --threads: needs a value.*; allowed: an integer from 1 to 1024\n$/,
   );
   assert.equal(existsSync(db), false);
+});
+
+test('sweep refuses a flag given twice: exit 2, nothing changed', async (t) => {
+  const dir = tempDir(t);
+  const [a, b] = [join(dir, 'a.sqlite'), join(dir, 'b.sqlite')];
+  const [twice, global] = await Promise.all([
+    runSweep(['gradcheck', '--width', '10', '--width', '20']),
+    runSweep(['--db', a, 'run', join(dir, 'none.yaml'), '--db', b]),
+  ]);
+  assert.equal(twice.code, 2, twice.stderr);
+  assert.equal(
+    twice.stderr,
+    'sweep: --width: given more than once ("10", then "20"); give it once\n',
+  );
+  assert.equal(twice.stdout, '');
+  assert.equal(global.code, 2, global.stderr);
+  assert.equal(
+    global.stderr,
+    `sweep: --db: given more than once ("${a}", then "${b}"); give it once\n`,
+  );
+  assert.equal(existsSync(a), false);
+  assert.equal(existsSync(b), false);
 });
