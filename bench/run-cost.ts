@@ -16,7 +16,12 @@
  * (default 2000; finite-difference a twentieth) and with none, after one
  * warm-up run of each; a step costs the difference, divided by the steps.
  *
- * Options: `--runs N`, `--steps N`, `--only parts|steps`, `--json`.
+ * Then the gradient check of wide ReLU networks (W 640 and W 2048, default
+ * gauss rule), which every run pays once at its end: CPU time of one
+ * gradientCheck call per seed 0 … 1, after one call of warm-up.
+ *
+ * Options: `--runs N`, `--steps N`, `--only parts|steps|gradcheck`,
+ * `--json`.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -49,10 +54,16 @@ if (!Number.isInteger(STEPS) || STEPS < 1) {
   );
   process.exit(2);
 }
-if (flags.only !== undefined && !['parts', 'steps'].includes(flags.only)) {
-  process.stderr.write(`--only: expected parts or steps, got ${flags.only}\n`);
+const ONLY = ['parts', 'steps', 'gradcheck'];
+if (flags.only !== undefined && !ONLY.includes(flags.only)) {
+  process.stderr.write(
+    `--only: expected parts, steps or gradcheck, got ${flags.only}\n`,
+  );
   process.exit(2);
 }
+/** Whether the section `name` runs. */
+const section = (name: string) =>
+  flags.only === undefined || flags.only === name;
 
 /** Settings of each case, and the share of `--runs` it times. */
 const CASES: Record<string, [Record<string, unknown>, number]> = {
@@ -122,9 +133,9 @@ function time(part: Part, runs: ReturnType<typeof inputs>) {
 }
 
 const figures: Figure[] = [];
-for (const [name, [settings, share]] of flags.only === 'steps'
-  ? []
-  : Object.entries(CASES)) {
+for (const [name, [settings, share]] of section('parts')
+  ? Object.entries(CASES)
+  : []) {
   const count = Math.max(1, Math.round(RUNS * share));
   const warm = inputs(settings, 1_000_000, count);
   const measured = inputs(settings, 0, count);
@@ -180,9 +191,9 @@ interface StepFigure {
 }
 
 const stepFigures: StepFigure[] = [];
-for (const [name, [settings, share]] of flags.only === 'parts'
-  ? []
-  : Object.entries(STEP_CASES)) {
+for (const [name, [settings, share]] of section('steps')
+  ? Object.entries(STEP_CASES)
+  : []) {
   const steps = Math.max(1, Math.round(STEPS * share));
   trainCpuUs(settings, steps, [1_000_000]);
   const withSteps = trainCpuUs(settings, steps);
@@ -204,9 +215,33 @@ for (const [name, [settings, share]] of flags.only === 'parts'
   }
 }
 
+/** Wide ReLU gradient checks: the widths timed. */
+const GRADCHECK_WIDTHS = [640, 2048];
+const GRADCHECK_SEEDS = 2;
+
+const gradcheckFigures: Figure[] = [];
+for (const width of section('gradcheck') ? GRADCHECK_WIDTHS : []) {
+  const settings = { activation: 'relu', width };
+  const name = `W ${width} relu`;
+  time(PARTS.gradientCheck, inputs(settings, 1_000_000, 1));
+  const figure = {
+    case: name,
+    part: 'gradientCheck',
+    ...time(PARTS.gradientCheck, inputs(settings, 0, GRADCHECK_SEEDS)),
+  };
+  gradcheckFigures.push(figure);
+  if (!flags.json) {
+    process.stdout.write(
+      `${name.padEnd(20)} gradientCheck    ` +
+        `${(figure.cpuUs / 1000).toFixed(1).padStart(9)} ms CPU ` +
+        `${(figure.wallUs / 1000).toFixed(1).padStart(9)} ms wall\n`,
+    );
+  }
+}
+
 if (flags.json) {
   process.stdout.write(
-    `${JSON.stringify({ parts: figures, steps: stepFigures })}\n`,
+    `${JSON.stringify({ parts: figures, steps: stepFigures, gradcheck: gradcheckFigures })}\n`,
   );
 }
 if (sink === 0) process.exit(1);
