@@ -78,6 +78,8 @@ const CASES = [
   { activation: 'sin', problem: 'multiscale', bc: 'sine-ansatz', cells: 16 },
   { activation: 'swish', bc: 'penalty', problem: 'interface', cells: 16 },
   { activation: 'relu2', gradient: 'finite-difference', width: 3, cells: 8 },
+  // Many kinks a cell: a shift rebuilds a few pieces of a cut cell.
+  { activation: 'relu', gradient: 'finite-difference', width: 40, cells: 4 },
 ] as const;
 
 for (const settings of CASES) {

@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getActivation } from '../../workers/numerics/activations.ts';
-import { gaussDifference } from '../../workers/numerics/gauss-difference.ts';
+import {
+  createGaussDifference,
+  gaussDifference,
+} from '../../workers/numerics/gauss-difference.ts';
 import {
   CellPieces,
   splitPoints,
@@ -468,6 +471,69 @@ test('finite differences where a step moves a kink to another cell or out of (0,
   assert.ok(kinkAfter(0, -0.05) > 0.25, 'ξ₀ crosses 1/4');
   assert.ok(kinkAfter(1, 0.05) < 0, 'ξ₁ leaves through 0');
   assert.ok(kinkAfter(2, -0.05) > 1, 'ξ₂ leaves through 1');
+});
+
+test('shifted losses of a ReLU network much wider than the mesh are those of full evaluations', () => {
+  // 300 kinks in 8 cells, ~38 a cell: a shift changes a few pieces of a
+  // cell that holds many. Steps of 0.05 move a kink by 0.05/|w| (a) or
+  // 0.05·ξ/|w| (w), |w| < 5: across cell boundaries, out of (0, 1) and in.
+  const width = 300;
+  const cells = 8;
+  const h = 0.05;
+  const config = parseRunConfig({
+    activation: 'relu',
+    width,
+    cells,
+    gauss_points: 3,
+    fd_h: h,
+    seed: 5,
+  });
+  const theta = initParams(config);
+  const model = createModel(config);
+  const differences = createGaussDifference(config);
+  const grid = new UniformGauss(cells, 3);
+  const inside = (x: number) => x > 0 && x < 1;
+  const kink = (t: Float64Array, i: number) => -t[width + i] / t[i];
+  const shifted = theta.slice();
+  let crossed = 0;
+  let leftOrEntered = 0;
+  for (let j = 0; j < theta.length; j++) {
+    for (const value of [theta[j] + h, theta[j] - h]) {
+      shifted[j] = value;
+      const expected = model.loss(shifted);
+      const got = differences.lossWith(theta, j, value);
+      // Each sum to its rounding, as in assertSameDifferences: (n + 16)·ε
+      // times Σ|terms|, which is at least |L|, so Σ|terms| is summed only
+      // where |L| is not enough.
+      const nodes = model.nodes(shifted).x.length + 2;
+      let scale = Math.abs(expected);
+      if (Math.abs(got - expected) > (nodes + 16) * EPS * scale) {
+        scale = lossScale(model, shifted, 0).scale;
+      }
+      assertWithin(
+        got,
+        expected,
+        (nodes + 16) * EPS * scale,
+        `L, θ[${j}] = ${value}`,
+      );
+      if (j < 2 * width) {
+        const [before, after] = [
+          kink(theta, j % width),
+          kink(shifted, j % width),
+        ];
+        if (inside(before) !== inside(after)) leftOrEntered++;
+        else if (inside(before) && grid.cellOf(before) !== grid.cellOf(after))
+          crossed++;
+      }
+    }
+    shifted[j] = theta[j];
+  }
+  // The steps really do move kinks across cells and out of (0, 1).
+  assert.ok(crossed >= 100, `${crossed} steps move a kink to another cell`);
+  assert.ok(
+    leftOrEntered >= 20,
+    `${leftOrEntered} steps move a kink out or in`,
+  );
 });
 
 test('the samples are the model’s u at k/100', () => {

@@ -2,16 +2,21 @@
  * The `finite-difference` gradient: central differences, step h, of the
  * loss by the run's kink-aware Gauss rule (its `cells` and
  * `gauss_points`), the definition of Model.gradient, at a cost of
- * O(W·nodes) (and of the cells rebuilt) instead of O(W²·nodes). Used by
- * the training loop and by the gradient check.
+ * O(W·nodes) instead of O(W²·nodes); nodes = (M + kinks)·q, so O(W²·q)
+ * for a ReLU network much wider than M. Used by the training loop and by
+ * the gradient check.
  *
  * Shifting one parameter changes one neuron, or d: at every node N changes
  * by c′σ(w′x + a′) − cσ(wx + a) and N′ by c′w′σ′(w′x + a′) − cwσ′(wx + a),
  * so one pass of that neuron over the nodes gives the shifted loss. The
- * nodes themselves change only where the neuron's kink moves: the cells
- * that hold its kink before or after the shift are rebuilt and evaluated
- * in full. The shifted losses differ from a full evaluation by rounding
- * only, well below the truncation error of the differences.
+ * nodes themselves change only where the neuron's kink moves: the pieces
+ * that end at its kink before the shift merge, the piece that holds it
+ * after the shift splits. Those pieces (three at most) are rebuilt and
+ * evaluated in full; every other piece of their cells keeps its nodes,
+ * which a piece's two ends fix, and is shifted as above. (Rebuilding the
+ * whole cell would cost O(W/M) pieces of W neurons per shift, O(W³/M)
+ * per gradient.) The shifted losses differ from a full evaluation by
+ * rounding only, well below the truncation error of the differences.
  *
  * Once built for a run, `compute` allocates nothing, whatever the JIT
  * inlines: numbers travel in arrays and fields, never as arguments or
@@ -19,7 +24,7 @@
  */
 import { type ActivationFn, getActivation } from './activations.ts';
 import { type Boundary, getBoundary } from './boundary.ts';
-import { CellPieces, UniformGauss } from './kink-grid.ts';
+import { CellPieces, pieceNodes, UniformGauss } from './kink-grid.ts';
 import type { ModelConfig } from './model.ts';
 import { NetworkBatch } from './network-batch.ts';
 import { getProblem, type ProblemFn } from './problems.ts';
@@ -158,24 +163,38 @@ export class GaussDifference {
   private readonly pieces: Segment;
   private readonly penalty: Segment;
   private readonly cut = new CellPieces();
-  /** A cell rebuilt for a moved kink. */
+  /** The pieces rebuilt for a moved kink: three at most. */
   private readonly rebuilt: Segment;
-  private readonly rebuiltCut = new CellPieces();
+  private readonly rebuiltX: Float64Array;
+  private readonly rebuiltWeight: Float64Array;
   /** Breakpoints at θ, sorted, and their neurons (−1: the problem's). */
   private readonly breaks: Float64Array;
   private readonly owners: Int32Array;
   private breakCount = 0;
-  /** Breakpoints of the rebuilt cell. */
-  private readonly cellBreaks: Float64Array;
+  /** Where neuron i's kink is in `breaks`; −1: not inside (0, 1). */
+  private readonly place: Int32Array;
+  /**
+   * The ends of a changed cell's pieces after the shift, and for each the
+   * index it had among the cell's ends at θ (j/M, its breakpoints,
+   * (j + 1)/M); −1 for the moved kink.
+   */
+  private readonly cellEnds: Float64Array;
+  private readonly endAtTheta: Int32Array;
+  /** The ends of one rebuilt piece. */
+  private readonly span = new Float64Array(2);
   private readonly affected = new Int32Array(2);
   /** Neuron i's kink before and after the shift (see `affectedCells`). */
   private readonly kinks = new Float64Array(2);
   private readonly shifted: Float64Array;
   private readonly shift = new Float64Array(5);
-  /** The sum of the last `shiftedLoss` or `plainLoss` call. */
+  /** The sum of the last `shiftedLoss`, `plainLoss` or `changedCell` call. */
   private part = 0;
   /** The loss of the last `lossAt` call. */
   private loss = 0;
+  /** Whether `prepare` has run. */
+  private prepared = false;
+  /** The neuron of the parameter shifted. */
+  private movedNeuron = 0;
 
   constructor(private readonly run: DifferenceRun) {
     const { problem, boundary, width, grid } = run;
@@ -183,16 +202,22 @@ export class GaussDifference {
     const breaks = problem.breakpoints.length + width;
     this.breaks = new Float64Array(breaks);
     this.owners = new Int32Array(breaks);
-    this.cellBreaks = new Float64Array(breaks + 1);
+    this.place = new Int32Array(width);
+    this.cellEnds = new Float64Array(breaks + 3);
+    this.endAtTheta = new Int32Array(breaks + 3);
     this.cut.reserve(breaks, q);
-    this.rebuiltCut.reserve(breaks + 1, q);
     this.shifted = new Float64Array(3 * width + 1);
 
     this.cells = new Segment(grid.x.length);
     this.cells.data = run.gridData;
     this.cells.setPoints(grid.x, grid.x.length);
     this.pieces = new Segment(this.cut.x.length);
-    this.rebuilt = new Segment(this.rebuiltCut.x.length);
+    this.rebuiltX = new Float64Array(3 * q);
+    this.rebuiltWeight = new Float64Array(3 * q);
+    this.rebuilt = new Segment(3 * q);
+    // Its buffers at their full size now: `compute` allocates nothing.
+    this.rebuilt.setPoints(this.rebuiltX, 3 * q);
+    this.rebuilt.batch.evaluate(this.shifted, width, run.activation);
     this.penalty = new Segment(2);
     const beta = boundary.penalty;
     if (beta > 0) {
@@ -217,6 +242,21 @@ export class GaussDifference {
     this.difference(theta, 3 * width, out);
   }
 
+  /**
+   * L at θ with θⱼ set to `value`, by the path `compute` takes to its
+   * shifted losses: to check that path against a full evaluation. θ is
+   * prepared only if it is not the θ of the last call.
+   */
+  lossWith(theta: Float64Array, j: number, value: number): number {
+    const { width } = this.run;
+    if (!this.preparedFor(theta)) this.prepare(theta);
+    if (j < 3 * width) this.keepNeuron(theta, j % width);
+    this.shifted[j] = value;
+    this.lossAt(theta, j);
+    this.shifted[j] = theta[j];
+    return this.loss;
+  }
+
   /** out[j] = (L(θ + h·eⱼ) − L(θ − h·eⱼ)) / (the step actually taken). */
   private difference(theta: Float64Array, j: number, out: Float64Array) {
     const t = theta[j];
@@ -232,8 +272,18 @@ export class GaussDifference {
     out[j] = (lossUp - this.loss) / (up - down);
   }
 
+  /** Whether the last `prepare` was at this θ (`shifted` holds it then). */
+  private preparedFor(theta: Float64Array): boolean {
+    if (!this.prepared) return false;
+    for (let k = 0; k < theta.length; k++) {
+      if (!Object.is(theta[k], this.shifted[k])) return false;
+    }
+    return true;
+  }
+
   /** Nodes at θ, N and N′ there. */
   private prepare(theta: Float64Array): void {
+    this.prepared = true;
     const { problem, boundary, activation, width, grid } = this.run;
     this.collectBreaks(theta);
     const cut = this.cut;
@@ -276,6 +326,10 @@ export class GaussDifference {
       }
     }
     this.breakCount = n;
+    this.place.fill(-1);
+    for (let k = 0; k < n; k++) {
+      if (owners[k] >= 0) this.place[owners[k]] = k;
+    }
   }
 
   /**
@@ -308,6 +362,7 @@ export class GaussDifference {
   private lossAt(theta: Float64Array, j: number): void {
     const { width, activation } = this.run;
     const i = j % width;
+    this.movedNeuron = i;
     const shifted = this.shifted;
     const moved = j < 2 * width;
     if (moved) {
@@ -333,7 +388,7 @@ export class GaussDifference {
   /**
    * The shifted loss over the rule's nodes, into `loss`: uniform cells,
    * cut cells' pieces, and, where neuron i's kink was or now is, the
-   * rebuilt cell; then the penalty nodes.
+   * changed cell; then the penalty nodes.
    */
   private sumCells(theta: Float64Array, i: number, kinkMoved: boolean) {
     const { grid } = this.run;
@@ -351,7 +406,7 @@ export class GaussDifference {
       this.shiftedLoss(this.cells, from, j * q);
       loss += this.part;
       if (moved === j) {
-        this.rebuiltCell(j, i);
+        this.changedCell(j, cutCell === j ? c : -1);
         a++;
       } else {
         this.shiftedLoss(this.pieces, cut.first[c], cut.first[c + 1]);
@@ -423,63 +478,120 @@ export class GaussDifference {
   }
 
   /**
-   * The loss of cell j split at its breakpoints after neuron i's kink
-   * moved, into `part`.
+   * The shifted loss of cell j, whose pieces the moved kink changes, into
+   * `part`; c is its index among the cells cut at θ, −1 if none. Pieces
+   * whose two ends were neighbours at θ keep their nodes and are shifted;
+   * the others are rebuilt and evaluated at the shifted θ.
    */
-  private rebuiltCell(j: number, i: number): void {
-    const { problem, boundary, activation, width, grid } = this.run;
-    const count = this.cellBreakpoints(j, i);
-    if (count === 0) {
+  private changedCell(j: number, c: number): void {
+    const { grid } = this.run;
+    const ends = this.changedEnds(j, c);
+    if (ends === 2) {
+      // No breakpoint left: the uniform cell.
       this.shiftedLoss(this.cells, j * grid.points, (j + 1) * grid.points);
       return;
     }
-    const cut = this.rebuiltCut;
-    const rebuilt = this.rebuilt;
-    cut.build(grid, this.cellBreaks, count);
-    fillLossData(problem, boundary, cut.x, cut.weight, cut.count, rebuilt.data);
-    rebuilt.setPoints(cut.x, cut.count);
-    rebuilt.batch.evaluate(this.shifted, width, activation);
-    this.plainLoss(rebuilt, 0, cut.count);
+    const { cellEnds, endAtTheta, span } = this;
+    let loss = 0;
+    let from = 0;
+    let to = 0;
+    let rebuiltNodes = 0;
+    for (let p = 0; p + 1 < ends; p++) {
+      const end = endAtTheta[p];
+      if (end >= 0 && endAtTheta[p + 1] === end + 1) {
+        const first = this.pieceStart(c, end);
+        if (first !== to) {
+          this.shiftedLoss(this.pieces, from, to);
+          loss += this.part;
+          from = first;
+        }
+        to = this.pieceStart(c, end + 1);
+      } else {
+        span[0] = cellEnds[p];
+        span[1] = cellEnds[p + 1];
+        rebuiltNodes = pieceNodes(
+          grid.rule,
+          span,
+          this.rebuiltX,
+          this.rebuiltWeight,
+          rebuiltNodes,
+        );
+      }
+    }
+    this.shiftedLoss(this.pieces, from, to);
+    loss += this.part;
+    this.rebuiltLoss(rebuiltNodes);
+    this.part += loss;
   }
 
   /**
-   * Cell j's breakpoints after neuron i's kink moved, sorted, into
-   * `cellBreaks`: those at θ but neuron i's, and its new kink if in cell j.
+   * The ends of cell j's pieces after the moved neuron's kink went from
+   * its place in `breaks` to kinks[1], into `cellEnds` and `endAtTheta`;
+   * returns how many. c as in `changedCell`.
    */
-  private cellBreakpoints(j: number, i: number): number {
-    const { width, grid } = this.run;
-    const kinks = this.kinks;
-    kinks[1] = -this.shifted[width + i] / this.shifted[i];
+  private changedEnds(j: number, c: number): number {
+    const { grid } = this.run;
+    const { breaks, cellEnds, endAtTheta, kinks } = this;
+    const first = c < 0 ? 0 : this.cut.breakFirst[c];
+    const last = c < 0 ? 0 : this.cut.breakFirst[c + 1];
+    const old = this.place[this.movedNeuron];
     const xi = kinks[1];
-    const inside = xi > 0 && xi < 1 && grid.cellAt(kinks, 1) === j;
-    const right = (j + 1) / grid.cells;
-    let added = !inside;
-    let n = 0;
-    for (let k = this.firstBreakOf(j); k < this.breakCount; k++) {
-      const b = this.breaks[k];
-      if (!(b < right)) break;
-      if (this.owners[k] === i) continue;
-      if (!added && xi < b) {
-        this.cellBreaks[n++] = xi;
+    let added = !(xi > 0 && xi < 1 && grid.cellAt(kinks, 1) === j);
+    cellEnds[0] = j / grid.cells;
+    endAtTheta[0] = 0;
+    let n = 1;
+    for (let k = first; k < last; k++) {
+      if (k === old) continue;
+      if (!added && xi < breaks[k]) {
+        cellEnds[n] = xi;
+        endAtTheta[n++] = -1;
         added = true;
       }
-      this.cellBreaks[n++] = b;
+      cellEnds[n] = breaks[k];
+      endAtTheta[n++] = k - first + 1;
     }
-    if (!added) this.cellBreaks[n++] = xi;
+    if (!added) {
+      cellEnds[n] = xi;
+      endAtTheta[n++] = -1;
+    }
+    cellEnds[n] = (j + 1) / grid.cells;
+    endAtTheta[n++] = last - first + 1;
     return n;
   }
 
-  /** Index of the first breakpoint at θ that is ≥ j/M (binary search). */
-  private firstBreakOf(j: number): number {
-    const x = j / this.run.grid.cells;
-    let lo = 0;
-    let hi = this.breakCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.breaks[mid] < x) lo = mid + 1;
-      else hi = mid;
+  /**
+   * The first node at θ of the piece of cut cell c that starts at its end
+   * e (0: j/M, then its breakpoints); e past the last piece: the end of
+   * the cell's nodes.
+   */
+  private pieceStart(c: number, e: number): number {
+    const cut = this.cut;
+    const first = cut.breakFirst[c];
+    if (e === 0) return cut.first[c];
+    if (first + e - 1 < cut.breakFirst[c + 1]) return cut.after[first + e - 1];
+    return cut.first[c + 1];
+  }
+
+  /** The loss of the rebuilt nodes 0 … count − 1 at the shifted θ, into `part`. */
+  private rebuiltLoss(count: number): void {
+    const { problem, boundary, activation, width } = this.run;
+    const rebuilt = this.rebuilt;
+    if (count === 0) {
+      this.part = 0;
+      return;
     }
-    return lo;
+    const { rebuiltX, rebuiltWeight } = this;
+    fillLossData(
+      problem,
+      boundary,
+      rebuiltX,
+      rebuiltWeight,
+      count,
+      rebuilt.data,
+    );
+    rebuilt.setPoints(rebuiltX, count);
+    rebuilt.batch.evaluate(this.shifted, width, activation);
+    this.plainLoss(rebuilt, 0, count);
   }
 }
 

@@ -71,6 +71,14 @@ export class CellPieces {
   cell = new Int32Array(0);
   /** Cut cell c has the piece nodes first[c] … first[c + 1] − 1. */
   first = new Int32Array(1);
+  /** Cut cell c holds the breakpoints breakFirst[c] … breakFirst[c + 1] − 1. */
+  breakFirst = new Int32Array(1);
+  /**
+   * The piece right of breakpoint e has its nodes from after[e] on (up to
+   * the next breakpoint's, or the end of its cell's): an empty piece has
+   * none, so after[e] may equal the next.
+   */
+  after = new Int32Array(0);
   /** Piece node positions. */
   x = new Float64Array(0);
   /** Piece node weights. */
@@ -96,10 +104,12 @@ export class CellPieces {
       span[0] = j / cells;
       this.cell[cut] = j;
       this.first[cut] = n;
+      this.breakFirst[cut] = e;
       // As in mergeMesh: a point goes before (j + 1)/M when it is less.
       for (; e < count && breaks[e] < right; e++) {
         span[1] = breaks[e];
         n = pieceNodes(grid.rule, span, x, weight, n);
+        this.after[e] = n;
         span[0] = breaks[e];
       }
       span[1] = right;
@@ -107,6 +117,7 @@ export class CellPieces {
       cut++;
     }
     this.first[cut] = n;
+    this.breakFirst[cut] = count;
     this.cutCount = cut;
     this.count = n;
   }
@@ -119,6 +130,8 @@ export class CellPieces {
     if (breaks > this.cell.length) {
       this.cell = new Int32Array(breaks);
       this.first = new Int32Array(breaks + 1);
+      this.breakFirst = new Int32Array(breaks + 1);
+      this.after = new Int32Array(breaks);
     }
     const nodes = 2 * breaks * points;
     if (nodes > this.x.length) {
