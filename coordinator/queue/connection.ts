@@ -58,17 +58,38 @@ export async function connectOnce(url: string): Promise<Redis> {
   client.on('error', (error: Error) => {
     cause = error;
   });
+  // A server that takes the connection and never answers (wedged, or not
+  // Redis at all) would keep ioredis waiting for ever: give up after a
+  // while, saying so.
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `no answer within ${ANSWER_MS / 1000} s (is it a Redis ` +
+              'server, and is it not stuck?)',
+          ),
+        ),
+      ANSWER_MS,
+    );
+  });
   try {
-    await client.connect();
+    await Promise.race([client.connect(), silent]);
   } catch (error) {
     client.disconnect();
     const reason = cause ?? error;
     const why = reason instanceof Error ? reason.message : String(reason);
     throw new Error(`cannot reach Redis at ${safeUrl(url)}: ${why}`);
+  } finally {
+    clearTimeout(timer);
   }
   await selectOrRefuse(client, url);
   return client;
 }
+
+/** How long `connectOnce` waits for a connected server to answer, ms. */
+const ANSWER_MS = 10_000;
 
 /**
  * Throws an InputError when the server refuses the URL's database number

@@ -6,6 +6,7 @@
 import { safeUrl } from '../../queue/connection.ts';
 import { cancelQueued } from '../../queue/index.ts';
 import { openStore } from '../../store/store.ts';
+import { probeRedis } from '../../sweep-session.ts';
 import type { GlobalOptions } from '../common.ts';
 import { findSweep, logLine } from '../sweep-command.ts';
 import { plural } from '../words.ts';
@@ -19,10 +20,24 @@ export async function cancel(name: string, options: GlobalOptions) {
     const open = (counts.queued ?? 0) + (counts.running ?? 0);
     let cancelled = 0;
     let removed: number | undefined;
+    // Redis must answer before anything is written: a cancel recorded in
+    // the store but not in Redis leaves workers training the sweep.
+    if (options.redis) await probeRedis(options.redis);
     if (open === 0) {
       logLine(
         `every run of sweep ${name} has a final result: nothing to cancel`,
       );
+      if (options.redis) {
+        // Jobs an earlier cancel could not remove (Redis was unreachable
+        // then) would only be trained for results the store ignores.
+        removed = await cancelQueued(options.redis, name);
+        if (removed > 0) {
+          logLine(
+            `removed ${plural(removed, 'leftover queued job')} from ` +
+              `${safeUrl(options.redis)}`,
+          );
+        }
+      }
     } else {
       // The store first: it is the record, and a local `sweep run` stops
       // as soon as it reads it.
