@@ -163,7 +163,7 @@ function readSettingsMap(
   ctx: Context,
 ): PartialConfig {
   const config: PartialConfig = {};
-  if (value === undefined || value === null) return config;
+  if (value === undefined) return config;
   if (!isRecord(value)) {
     const message = 'must be a mapping of run settings, e.g. { lr: 1e-3 }';
     refuse(ctx, path, message, value);
@@ -182,7 +182,7 @@ function readSettingsMap(
 }
 
 function readGrid(value: unknown, ctx: Context): Axis[] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined) return [];
   if (!isRecord(value)) {
     const message =
       'must be a mapping of setting → list of values, e.g. { width: [10, 20] }';
@@ -334,7 +334,7 @@ function readEntries(
   key: 'include' | 'exclude',
   ctx: Context,
 ): PartialConfig[] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined) return [];
   if (!Array.isArray(value)) {
     const message =
       'must be a list of partial run settings, ' +
@@ -358,7 +358,7 @@ function readEntries(
 }
 
 function readThreshold(value: unknown, ctx: Context): number {
-  if (value === undefined || value === null) return DEFAULT_REL_L2_THRESHOLD;
+  if (value === undefined) return DEFAULT_REL_L2_THRESHOLD;
   if (!isRecord(value)) {
     const message = 'must be a mapping, e.g. { rel_l2: 5e-3 }';
     refuse(ctx, ['failure'], message, value);
@@ -386,7 +386,7 @@ function readThreshold(value: unknown, ctx: Context): number {
 }
 
 function readRetries(value: unknown, ctx: Context): number {
-  if (value === undefined || value === null) return DEFAULT_RETRIES;
+  if (value === undefined) return DEFAULT_RETRIES;
   const retries = readNumber(value);
   if (
     retries === undefined ||
@@ -404,7 +404,7 @@ function readRetries(value: unknown, ctx: Context): number {
 }
 
 function readTimeout(value: unknown, ctx: Context): number {
-  if (value === undefined || value === null) return DEFAULT_TIMEOUT_MS;
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0 || ms > MAX_TIMEOUT_MS) {
     const message = `must be ${DURATION_FORMS}, more than 0 and at most 24h`;
@@ -428,7 +428,14 @@ function readNumber(value: unknown): number | undefined {
 /** Adds `path: message (got VALUE)`, VALUE as the spec wrote it. */
 function refuse(ctx: Context, path: SpecPath, message: string, value: unknown) {
   const spelling = ctx.spelling(path);
-  ctx.issues.push(problemLine(path, message, { value, spelling }));
+  // `retries:` with nothing after it (or only a comment) is null in YAML,
+  // which is not the same as leaving the key out.
+  const optional = path.length === 1 && path[0] !== 'name';
+  const hint =
+    value === null && optional
+      ? '; a key with no value is null: leave the key out for its default'
+      : '';
+  ctx.issues.push(problemLine(path, message + hint, { value, spelling }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -361,6 +361,55 @@ test('malformed JSON names the line and column', () => {
   assert.match(repeated[0], /^test-spec:2:2: the same key appears twice/);
 });
 
+test('a key given with no value (null) is refused, not taken as left out', () => {
+  const hint = 'a key with no value is null: leave the key out for its default';
+  const keys = [
+    ['description', 'must be text'],
+    ['settings', 'must be a mapping of run settings'],
+    ['grid', 'must be a mapping of setting → list of values'],
+    ['seeds', 'must be a count from 1 to 10000'],
+    ['include', 'must be a list of partial run settings'],
+    ['exclude', 'must be a list of partial run settings'],
+    ['failure', 'must be a mapping, e.g. { rel_l2: 5e-3 }'],
+    ['retries', 'must be an integer from 0 to 10'],
+    ['timeout', 'must be a duration'],
+  ];
+  for (const [key, allowed] of keys) {
+    // `key:` alone, `key: null` and `key: ~` are all null in YAML.
+    for (const empty of ['', ' null', ' ~']) {
+      const line = problemAt(problems(`name: a\n${key}:${empty}\n`), key);
+      assert.ok(line.startsWith(`${key}: ${allowed}`), line);
+      assert.ok(line.endsWith(`; ${hint} (got null)`), line);
+    }
+    const json = `{"name": "a", ${JSON.stringify(key)}: null}`;
+    assert.match(problemAt(problems(json, 'json'), key), /\(got null\)$/);
+  }
+  // A key under a comment only is null too: the usual way to meet this.
+  const commented = problems(`${VALID}settings:\n  # lr: 1e-3\n`);
+  assert.match(problemAt(commented, 'settings'), /\(got null\)$/);
+  // The name is required: no hint to leave it out.
+  assert.equal(
+    problemAt(problems('name:\n'), 'name'),
+    'name: must be text of letters, digits, - and _, 1 to 64 characters ' +
+      '(got null)',
+  );
+  // Null inside is refused as well, with no hint.
+  const inner = problems(
+    'name: a\nsettings: { lr: null }\ngrid: { width: null }\n' +
+      'include: [null]\nexclude: [null]\nfailure: { rel_l2: null }\n',
+  );
+  for (const path of [
+    'settings.lr',
+    'grid.width',
+    'include[0]',
+    'exclude[0]',
+    'failure.rel_l2',
+  ]) {
+    const line = problemAt(inner, path);
+    assert.ok(line.endsWith('(got null)') && !line.includes(hint), line);
+  }
+});
+
 test('a spec that is not a mapping is refused', () => {
   for (const text of ['', '- a\n- b', 'just text']) {
     assert.match(
