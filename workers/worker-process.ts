@@ -238,7 +238,8 @@ class SweepWorkerImpl implements SweepWorker {
     ).length;
     this.log(
       `worker ${this.id} stopping: taking no more runs, ` +
-        `${running} running get ${durationOf(graceMs)} to finish`,
+        `${plural(running, 'run')} in progress ${running === 1 ? 'gets' : 'get'} ` +
+        `${durationOf(graceMs)} to finish`,
     );
     this.handBackWaiting();
     const handBack = setTimeout(() => this.handBackAll(), graceMs);
@@ -256,7 +257,7 @@ class SweepWorkerImpl implements SweepWorker {
     if (how === 'forced') {
       this.log(
         `worker ${this.id}: could not hand ` +
-          `${this.active.size + this.handingBack} runs back ` +
+          `${plural(this.active.size + this.handingBack, 'run')} back ` +
           '(is Redis reachable?); they return to the queue when their ' +
           'locks expire',
       );
@@ -309,7 +310,7 @@ class SweepWorkerImpl implements SweepWorker {
     if (this.active.size === 0) return;
     this.log(
       `worker ${this.id}: grace period over, handing ` +
-        `${this.active.size} runs back to the queue`,
+        `${plural(this.active.size, 'run')} back to the queue`,
     );
     for (const { controller } of this.active.values()) {
       controller.abort(new HandBack('worker stopping'));

@@ -65,6 +65,13 @@ test('SIGTERM lets a running run finish within the grace period', async (t) => {
   await worker.waitFor(`run ${run.runId} of sweep stop-finish started`);
   await worker.kill('SIGTERM');
   assert.equal((await worker.exited).code, 0);
+  assert.equal(
+    worker.count(
+      /stopping: taking no more runs, 1 run in progress gets 30\.0 s to finish$/,
+    ),
+    1,
+    worker.lines.join('\n'),
+  );
   assert.ok(worker.count(`run ${run.runId} inaccurate`) === 1);
   await eventually('the result', async () => (await finals(fx)) === 1);
   assert.deepEqual(await outcomes(fx.dbPath, run.runId), ['ok']);
@@ -89,6 +96,11 @@ test('past the grace period a run is handed back and trained elsewhere at once',
   await leaving.kill('SIGTERM');
   assert.equal((await leaving.exited).code, 0);
   await leaving.waitFor(`run ${run.runId} handed back to the queue`);
+  assert.equal(
+    leaving.count('grace period over, handing 1 run back to the queue'),
+    1,
+    leaving.lines.join('\n'),
+  );
   // The store knows at once: the try ended, the run waits in the queue.
   await recorder.drain();
   assert.deepEqual(await outcomes(fx.dbPath, run.runId), ['lost']);
@@ -211,7 +223,7 @@ test('a worker stops even when Redis is gone, within grace plus a few seconds', 
   // 200 ms of grace, then at most 5 s to hand back, then it gives up.
   assert.ok(Date.now() - stoppedAt < 8000, `took ${Date.now() - stoppedAt} ms`);
   assert.equal(
-    worker.count('could not hand 1 runs back'),
+    worker.count('could not hand 1 run back'),
     1,
     worker.lines.join('\n'),
   );
