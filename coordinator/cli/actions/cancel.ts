@@ -5,15 +5,15 @@
  */
 import { safeUrl } from '../../queue/connection.ts';
 import { cancelQueued } from '../../queue/index.ts';
-import { openStore } from '../../store/store.ts';
 import { probeRedis } from '../../sweep-session.ts';
 import type { GlobalOptions } from '../common.ts';
+import { openExistingStore } from '../results-db.ts';
 import { findSweep, logLine } from '../sweep-command.ts';
 import { plural } from '../words.ts';
 
 /** Cancels sweep `name`: see `sweep cancel --help`. */
 export async function cancel(name: string, options: GlobalOptions) {
-  const store = await openStore(options.db);
+  const store = await openExistingStore(options.db);
   try {
     const sweep = await findSweep(store, name);
     const counts = await store.statusCounts(sweep.sweepId);

@@ -3,8 +3,9 @@
  * final result (after a crash, Ctrl-C or a Redis outage) and records
  * results until the sweep is complete.
  */
-import { openStore } from '../../store/store.ts';
+
 import type { GlobalOptions } from '../common.ts';
+import { openExistingStore } from '../results-db.ts';
 import {
   checkDetach,
   findSweep,
@@ -21,7 +22,7 @@ export interface ResumeOptions extends GlobalOptions {
 /** Resumes sweep `name`: see `sweep resume --help`. */
 export async function resume(name: string, options: ResumeOptions) {
   checkDetach(options.detach, modeOf(options));
-  const store = await openStore(options.db);
+  const store = await openExistingStore(options.db);
   try {
     const sweep = await findSweep(store, name);
     await runSessionCommand({

@@ -5,8 +5,8 @@
  */
 import type { FinalStatus } from '../../../workers/result.ts';
 import { clearCancelled } from '../../queue/index.ts';
-import { openStore } from '../../store/store.ts';
 import type { GlobalOptions } from '../common.ts';
+import { openExistingStore } from '../results-db.ts';
 import { findSweep, modeOf, runSessionCommand } from '../sweep-command.ts';
 import { plural } from '../words.ts';
 
@@ -19,7 +19,7 @@ export interface RetryOptions extends GlobalOptions {
 export async function retry(name: string, options: RetryOptions) {
   const mode = modeOf(options);
   const states = options.status.join(' or ');
-  const store = await openStore(options.db);
+  const store = await openExistingStore(options.db);
   try {
     const sweep = await findSweep(store, name);
     await runSessionCommand({
