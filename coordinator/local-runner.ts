@@ -89,7 +89,8 @@ interface Pending {
 
 /**
  * Trains `runs` with at most `concurrency` tries in flight, retrying a
- * crashed try after `backoffMs · 2^(n−1)` up to the sweep's retries, and
+ * crashed try after `backoffMs · 2^(n−1)` up to the sweep's retries (on
+ * the first thread free after that, before the runs not started yet), and
  * records every event in batched transactions. Resolves when every run has
  * a final result, the sweep is cancelled (noticed within `cancelPollMs`;
  * tries in flight end `cancelled`) or `interrupt` fires; rejects if the
@@ -102,6 +103,12 @@ export function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
 class LocalRunner {
   private readonly queue: Pending[];
   private head = 0;
+  /**
+   * Retries whose backoff is over: they start before any run not started
+   * yet, so that a retry announced "in 1s" does not wait behind the whole
+   * sweep (only for a thread to come free).
+   */
+  private readonly due: Pending[] = [];
   private active = 0;
   private tries = 0;
   private readonly delayed = new Set<NodeJS.Timeout>();
@@ -149,15 +156,23 @@ class LocalRunner {
   private pump(): void {
     const limit = Math.max(1, this.options.concurrency);
     while (!this.outcome && this.active < limit) {
-      const next = this.queue[this.head];
+      const next = this.due.shift() ?? this.takeQueued();
       if (!next) break;
-      this.queue[this.head++] = undefined as unknown as Pending;
       this.start(next);
     }
     const idle = this.active === 0 && this.delayed.size === 0;
-    if (idle && (this.outcome || this.head >= this.queue.length)) {
+    const drained = this.head >= this.queue.length && this.due.length === 0;
+    if (idle && (this.outcome || drained)) {
       this.finish?.();
     }
+  }
+
+  /** The next run not started yet, in the given order. */
+  private takeQueued(): Pending | undefined {
+    const next = this.queue[this.head];
+    if (!next) return undefined;
+    this.queue[this.head++] = undefined as unknown as Pending;
+    return next;
   }
 
   private start(item: Pending): void {
@@ -209,7 +224,7 @@ class LocalRunner {
     });
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
-      this.queue.push({ run: item.run, made });
+      this.due.push({ run: item.run, made });
       this.pump();
     }, delayMs);
     this.delayed.add(timer);
