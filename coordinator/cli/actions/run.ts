@@ -4,6 +4,7 @@
  * shows progress and ends with the failure table.
  */
 import { loadSpecFile, type SweepPlan } from '../../spec/index.ts';
+import { counted, MAX_LISTED } from '../../spec/report.ts';
 import { openStore } from '../../store/store.ts';
 import { probeRedis } from '../../sweep-session.ts';
 import type { GlobalOptions } from '../common.ts';
@@ -23,7 +24,10 @@ export interface RunOptions extends GlobalOptions {
 function printPlanNotes(plan: SweepPlan): void {
   if (plan.duplicates.length > 0) {
     logLine('note: the spec says some things twice; each is kept once:');
-    for (const line of plan.duplicates) logLine(`  ${line}`);
+    const listed = plan.duplicates.slice(0, MAX_LISTED);
+    for (const line of listed) logLine(`  ${line}`);
+    const rest = plan.duplicates.length - listed.length;
+    if (rest > 0) logLine(`  … and ${counted(rest, 'more repeat')}`);
   }
   for (const line of plan.warnings) logLine(`warning: ${line}`);
 }
