@@ -217,7 +217,7 @@ export class GaussDifference {
     this.rebuilt = new Segment(3 * q);
     // Its buffers at their full size now: `compute` allocates nothing.
     this.rebuilt.setPoints(this.rebuiltX, 3 * q);
-    this.rebuilt.batch.evaluate(this.shifted, width, run.activation);
+    this.rebuilt.batch.evaluateEachPoint(this.shifted, width, run.activation);
     this.penalty = new Segment(2);
     const beta = boundary.penalty;
     if (beta > 0) {
@@ -590,7 +590,8 @@ export class GaussDifference {
       rebuilt.data,
     );
     rebuilt.setPoints(rebuiltX, count);
-    rebuilt.batch.evaluate(this.shifted, width, activation);
+    // A few points of W neurons: one call per point, not per neuron.
+    rebuilt.batch.evaluateEachPoint(this.shifted, width, activation);
     this.plainLoss(rebuilt, 0, count);
   }
 }
