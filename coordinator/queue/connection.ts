@@ -94,8 +94,10 @@ const ANSWER_MS = 10_000;
 /**
  * Throws an InputError when the server refuses the URL's database number
  * (`ERR DB index is out of range`); ioredis would otherwise go on in
- * database 0, where other sweeps' queues may live. Unreachable servers
- * pass: the caller's own connection reports or waits them out.
+ * database 0, where other sweeps' queues may live. Unreachable servers,
+ * and servers that take the connection but do not answer within
+ * `CHECK_MS`, pass: the caller's own connection reports or waits them out
+ * (a worker says it waits for Redis, and stops on a signal meanwhile).
  */
 export async function checkRedisDatabase(url: string): Promise<void> {
   if (!redisOptions(url).db) return;
@@ -103,19 +105,35 @@ export async function checkRedisDatabase(url: string): Promise<void> {
     ...redisOptions(url),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
-    connectTimeout: 5000,
+    connectTimeout: CHECK_MS,
     retryStrategy: () => null,
   });
   client.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<'silent'>((resolve) => {
+    timer = setTimeout(() => resolve('silent'), CHECK_MS);
+  });
   try {
-    await client.connect();
+    const answer = await Promise.race([
+      client.connect().then(() => 'ready' as const),
+      silent,
+    ]);
+    if (answer === 'silent') {
+      client.disconnect();
+      return;
+    }
   } catch {
     client.disconnect();
     return;
+  } finally {
+    clearTimeout(timer);
   }
   await selectOrRefuse(client, url);
   client.disconnect();
 }
+
+/** How long `checkRedisDatabase` waits for the server, ms. */
+const CHECK_MS = 5000;
 
 async function selectOrRefuse(client: Redis, url: string): Promise<void> {
   const db = redisOptions(url).db;

@@ -106,8 +106,13 @@ async function silentServer(): Promise<{ port: number; close(): void }> {
   };
 }
 
-for (const kind of ['unreachable', 'unresponsive'] as const) {
-  test(`a worker waiting for an ${kind} Redis stops on SIGTERM and exits 0`, async (t) => {
+for (const [kind, db] of [
+  ['unreachable', ''],
+  ['unresponsive', ''],
+  // The URL's database number is checked before the worker starts.
+  ['unresponsive', '/4'],
+] as const) {
+  test(`a worker waiting for an ${kind} Redis${db} stops on SIGTERM and exits 0`, async (t) => {
     let port: number;
     if (kind === 'unreachable') port = await closedPort();
     else {
@@ -115,8 +120,9 @@ for (const kind of ['unreachable', 'unresponsive'] as const) {
       t.after(() => silent.close());
       port = silent.port;
     }
-    const worker = spawnWorker(`redis://127.0.0.1:${port}`, { owner: t });
-    await worker.waitFor('waiting for Redis at redis://127.0.0.1:');
+    const url = `redis://127.0.0.1:${port}${db}`;
+    const worker = spawnWorker(url, { owner: t });
+    await worker.waitFor(`waiting for Redis at ${url}`, { timeoutMs: 15_000 });
     const signalledAt = Date.now();
     const exit = await worker.kill('SIGTERM');
     const output = worker.lines.join('\n');
