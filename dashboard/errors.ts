@@ -79,11 +79,85 @@ export class AuthError extends Error {
 
 /** A value as it is echoed back: text, at most 200 characters. */
 export function echo(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const shown = text ?? String(value);
-  return shown.length > ECHO_LIMIT
-    ? `${shown.slice(0, ECHO_LIMIT)}… (${shown.length} characters)`
-    : shown;
+  if (typeof value === 'string') return shorten(value, value.length);
+  const { head, length } = jsonHead(value, ECHO_LIMIT + 1);
+  return length === 0 ? String(value) : shorten(head, length);
+}
+
+function shorten(text: string, length: number): string {
+  if (length <= ECHO_LIMIT) return text;
+  const count =
+    length > JSON_WALK_LIMIT
+      ? `over ${JSON_WALK_LIMIT} characters`
+      : `${length} characters`;
+  return `${text.slice(0, ECHO_LIMIT)}… (${count})`;
+}
+
+/** Most characters of JSON text `jsonHead` counts before it stops. */
+const JSON_WALK_LIMIT = 1_000_000;
+
+/** A piece of JSON text still to write, or a value still to write out. */
+type Pending = { text: string } | { value: unknown };
+
+/**
+ * The first `keep` characters of `value` as JSON.stringify writes it, and
+ * the length of the whole text (counted up to just past 1,000,000).
+ * Written with a stack of its own, not by recursion: a request body nested
+ * 30,000 deep, which JSON.parse reads, would overflow JSON.stringify's
+ * call stack. Length 0 means `value` has no JSON form.
+ */
+function jsonHead(
+  value: unknown,
+  keep: number,
+): { head: string; length: number } {
+  const pending: Pending[] = [{ value }];
+  let head = '';
+  let length = 0;
+  const write = (text: string) => {
+    if (head.length < keep) head += text.slice(0, keep - head.length);
+    length += text.length;
+  };
+  while (pending.length > 0 && length <= JSON_WALK_LIMIT) {
+    const next = pending.pop() as Pending;
+    if ('text' in next) {
+      write(next.text);
+      continue;
+    }
+    let v = next.value;
+    if (typeof (v as { toJSON?: unknown } | null)?.toJSON === 'function') {
+      v = (v as { toJSON(): unknown }).toJSON();
+    }
+    if (Array.isArray(v)) {
+      const parts: Pending[] = [{ text: '[' }];
+      v.forEach((item, i) => {
+        if (i > 0) parts.push({ text: ',' });
+        parts.push({ value: hasJson(item) ? item : null });
+      });
+      parts.push({ text: ']' });
+      pending.push(...parts.reverse());
+    } else if (v !== null && typeof v === 'object') {
+      const parts: Pending[] = [{ text: '{' }];
+      for (const [key, item] of Object.entries(v)) {
+        if (!hasJson(item)) continue;
+        if (parts.length > 1) parts.push({ text: ',' });
+        parts.push({ text: `${JSON.stringify(key)}:` }, { value: item });
+      }
+      parts.push({ text: '}' });
+      pending.push(...parts.reverse());
+    } else if (hasJson(v)) {
+      write(typeof v === 'bigint' ? String(v) : JSON.stringify(v));
+    }
+  }
+  return { head, length };
+}
+
+/** Whether JSON.stringify writes `value` (rather than leaving it out). */
+function hasJson(value: unknown): boolean {
+  return (
+    value !== undefined &&
+    typeof value !== 'function' &&
+    typeof value !== 'symbol'
+  );
 }
 
 function paramMessage(

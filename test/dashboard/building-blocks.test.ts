@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { VersionedCache } from '../../dashboard/cache.ts';
+import { echo } from '../../dashboard/errors.ts';
 import {
   formatCount,
   formatCountOf,
@@ -80,6 +81,42 @@ describe('formats', () => {
     assert.equal(heatClass(0.6), 'heat-3');
     assert.equal(heatClass(0.81), 'heat-5');
     assert.equal(heatClass(1), 'heat-5');
+  });
+});
+
+describe('echo of a refused value', () => {
+  test('a value reads as JSON.stringify writes it, cut at 200 characters', () => {
+    const values: unknown[] = [
+      42,
+      -0,
+      Number.NaN,
+      null,
+      true,
+      ['a', 1, null, undefined, [], {}],
+      { sql: 'SELECT "x"', n: [1, { y: undefined }], z: () => 1 },
+      { when: new Date(0) },
+    ];
+    for (const value of values) {
+      assert.equal(echo(value), JSON.stringify(value), String(value));
+    }
+    assert.equal(echo('plain text'), 'plain text');
+    assert.equal(echo(undefined), 'undefined');
+    const long = Array.from({ length: 100 }, (_, i) => i);
+    const text = JSON.stringify(long);
+    assert.equal(
+      echo(long),
+      `${text.slice(0, 200)}… (${text.length} characters)`,
+    );
+  });
+
+  test('a value nested 100,000 deep is echoed, not a stack overflow', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const shown = echo(deep);
+    assert.ok(shown.startsWith('{"a":{"a":'));
+    assert.match(shown, /… \(\d+ characters\)$/);
+    const arrays = JSON.parse(`${'['.repeat(30_000)}${']'.repeat(30_000)}`);
+    assert.equal(echo(arrays), `${'['.repeat(200)}… (60000 characters)`);
   });
 });
 

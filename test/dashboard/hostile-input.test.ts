@@ -294,6 +294,33 @@ describe('hostile input', () => {
     assert.equal(large.status, 413);
   });
 
+  test('a body nested thousands deep is a 400 naming the parameter', async () => {
+    const post = (body: string) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const arrays = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    const body = await refused(
+      '/api/query',
+      { parameter: 'body', message: /a JSON object/ },
+      post(arrays),
+    );
+    assert.match(body.error.value ?? '', /^\[{200}… \(60000 characters\)$/);
+    const objects = `{"sql":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    await refused(
+      '/api/query',
+      { parameter: 'sql', message: /not a text; allowed: one SELECT/ },
+      post(objects),
+    );
+    const field = `{"x":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+    await refused(
+      '/api/query.csv',
+      { parameter: 'x', message: /unknown parameter; allowed: sql/ },
+      post(field),
+    );
+  });
+
   test('paths outside the routes are 404, also with traversal tricks', async () => {
     await refused('/api/nothing', { status: 404 });
     for (const path of [
