@@ -4,7 +4,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
-import { REDIS_URL_FORM, redisUrlProblem } from '../queue/redis-url.ts';
+import {
+  hidePassword,
+  REDIS_URL_FORM,
+  redisUrlProblem,
+} from '../queue/redis-url.ts';
 
 /**
  * Exit codes of the CLI: 0 ok, 1 the work failed, 2 bad input, and 130
@@ -85,7 +89,7 @@ function parseRedisUrlFlag(raw: string): string {
     : 'not a Redis URL';
   if (problem) {
     throw new InvalidArgumentError(
-      `${problem}; expected ${REDIS_URL_FORM}, got "${raw}".`,
+      `${problem}; expected ${REDIS_URL_FORM}, got "${hidePassword(raw)}".`,
     );
   }
   return raw;

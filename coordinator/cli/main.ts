@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../input-error.ts';
+import { hidePassword } from '../queue/redis-url.ts';
 import { commands } from './commands/index.ts';
 import {
   defaultDbPath,
@@ -26,7 +27,15 @@ function buildProgram(): Command {
         'recorded in SQLite.',
     )
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Commander quotes a refused value whole, and help shows defaults
+    // (REDIS_URL's among them): a Redis URL's password must not reach the
+    // terminal or a log that way.
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(hidePassword(text)),
+      writeErr: (text) => process.stderr.write(hidePassword(text)),
+      outputError: (text, write) => write(hidePassword(text)),
+    });
 
   program
     .addOption(

@@ -28,3 +28,12 @@ export function redisUrlProblem(url: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * `text` with the password of every Redis URL in it replaced by `***`, for
+ * messages about URLs that may not even parse. As in a URL, the password
+ * runs to the last `@` before the host.
+ */
+export function hidePassword(text: string): string {
+  return text.replace(/(rediss?:\/\/[^:@/\s'"[\]]*:)[^\s'"]*@/g, '$1***@');
+}

@@ -71,3 +71,23 @@ test('a database the server refuses stops every Redis command with exit 2', asyn
   t.after(() => redis.disconnect());
   assert.equal(await redis.dbsize(), 0);
 });
+
+test('a refused URL is shown without its password, from a flag or REDIS_URL', async () => {
+  const urls = [
+    'redis://:hunter2@127.0.0.1:99999',
+    'redis://team:hunter2@127.0.0.1:6379/abc',
+    'redis://:hun@ter2@127.0.0.1:1/x',
+  ];
+  for (const url of urls) {
+    for (const run of [
+      await runSweep(['status', '--redis', url]),
+      await runSweep(['worker'], { env: { REDIS_URL: url } }),
+    ]) {
+      assert.equal(run.code, 2, run.stderr);
+      assert.doesNotMatch(run.stderr + run.stdout, /hunter2|ter2@/, url);
+      assert.match(run.stderr, /:\*\*\*@127\.0\.0\.1/);
+      // The form of a URL in the same message keeps its words.
+      assert.match(run.stderr, /redis:\/\/\[user:password@\]HOST/);
+    }
+  }
+});
