@@ -7,17 +7,25 @@ import type { FinalStatus } from '../../../workers/result.ts';
 import { clearCancelled } from '../../queue/index.ts';
 import type { GlobalOptions } from '../common.ts';
 import { openExistingStore } from '../results-db.ts';
-import { findSweep, modeOf, runSessionCommand } from '../sweep-command.ts';
+import {
+  checkDetach,
+  findSweep,
+  modeOf,
+  runSessionCommand,
+} from '../sweep-command.ts';
 import { plural } from '../words.ts';
 
 /** Options of `sweep retry`. */
 export interface RetryOptions extends GlobalOptions {
   status: FinalStatus[];
+  /** Return once enqueued (needs Redis). */
+  detach: boolean;
 }
 
 /** Retries runs of sweep `name`: see `sweep retry --help`. */
 export async function retry(name: string, options: RetryOptions) {
   const mode = modeOf(options);
+  checkDetach(options.detach, mode);
   const states = options.status.join(' or ');
   const store = await openExistingStore(options.db);
   try {
@@ -27,7 +35,7 @@ export async function retry(name: string, options: RetryOptions) {
       sweep,
       options,
       verb: 'retry',
-      detach: false,
+      detach: options.detach,
       extra: { statuses: options.status },
       select: async () => {
         const reset = await store.resetForRetry(sweep.sweepId, options.status);

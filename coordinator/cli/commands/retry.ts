@@ -54,6 +54,11 @@ export const register: RegisterCommand = (program) => {
       statusListFlag,
       DEFAULT_RETRY_STATUSES,
     )
+    .option(
+      '--detach',
+      'enqueue the runs and return (needs --redis; workers train them)',
+      false,
+    )
     .action(async (name: string, _flags: unknown, command: Command) => {
       const { retry } = await import('../actions/retry.ts');
       await retry(name, command.optsWithGlobals<RetryOptions>());
