@@ -181,7 +181,20 @@ export function createApp(deps: AppDeps): express.Express {
   mountApi(app, deps);
   mountPages(app, deps, context);
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const allowed = methodsAt(app, req.path);
+    if (allowed.length > 0) {
+      res.set('Allow', allowed.join(', '));
+      return next(
+        new ParamError(
+          'method',
+          req.method,
+          allowed,
+          405,
+          `${req.path} does not take it`,
+        ),
+      );
+    }
     next(
       new ParamError(
         'path',
@@ -194,6 +207,42 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(errorHandler(deps, context));
   return app;
+}
+
+/**
+ * What Express's router (the `router` package, 2.x) keeps of each route:
+ * its methods, and a matcher for its path pattern. Its type declarations
+ * leave both out.
+ */
+interface RouteLayer {
+  route?: { methods: Record<string, boolean | undefined> };
+  match(path: string): unknown;
+}
+
+/**
+ * The methods the app's routes take at `path` (GET implies HEAD), read
+ * from the routes themselves so the list cannot drift from them; empty
+ * when no route has this path.
+ */
+export function methodsAt(app: express.Express, path: string): string[] {
+  const methods = new Set<string>();
+  for (const layer of app.router.stack as unknown as RouteLayer[]) {
+    if (!layer.route) continue;
+    let matches: boolean;
+    try {
+      matches = Boolean(layer.match(path));
+    } catch {
+      // A path parameter that is not valid percent-encoding: the route
+      // still has this path (its handler answers 400).
+      matches = true;
+    }
+    if (!matches) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) {
+      if (on && method !== '_all') methods.add(method.toUpperCase());
+    }
+    if (methods.has('GET')) methods.add('HEAD');
+  }
+  return [...methods].sort();
 }
 
 function mountStatic(app: express.Express): void {

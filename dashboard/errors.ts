@@ -33,14 +33,14 @@ export class ParamError extends InputError {
    * @param value what the request gave
    * @param allowed the allowed values, or a phrase describing them
    * @param status 400 (malformed, the default), 403 (a header says
-   *   another site sent the request), 404 (unknown name) or 415 (a body
-   *   of a type not taken)
+   *   another site sent the request), 404 (unknown name), 405 (a method
+   *   the path does not take) or 415 (a body of a type not taken)
    */
   constructor(
     readonly parameter: string,
     readonly value: unknown,
     readonly allowed: readonly string[] | string,
-    readonly status: 400 | 403 | 404 | 415 = 400,
+    readonly status: 400 | 403 | 404 | 405 | 415 = 400,
     detail?: string,
   ) {
     super(paramMessage(parameter, value, allowed, detail));

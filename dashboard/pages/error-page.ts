@@ -10,6 +10,7 @@ const TITLES: Record<number, string> = {
   401: 'Token required',
   403: 'Not served to this address',
   404: 'Not found',
+  405: 'Method not allowed',
   429: 'Busy',
   500: 'Something went wrong',
 };

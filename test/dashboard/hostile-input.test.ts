@@ -321,6 +321,38 @@ describe('hostile input', () => {
     );
   });
 
+  test('a method a path does not take is a 405 listing those it takes', async () => {
+    const cases: [string, string, string][] = [
+      ['PUT', '/api/query', 'GET, HEAD, POST'],
+      ['DELETE', '/api/query.csv', 'GET, HEAD, POST'],
+      ['OPTIONS', '/api/query', 'GET, HEAD, POST'],
+      ['DELETE', '/api/sweeps/study', 'GET, HEAD'],
+      ['POST', '/api/sweeps', 'GET, HEAD'],
+      ['PATCH', '/api/runs/0123456789abcdef', 'GET, HEAD'],
+      ['POST', '/api/sweeps/no-such-sweep/runs', 'GET, HEAD'],
+      ['PUT', '/console', 'GET, HEAD, POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const reply = await h.fetch(path, { method });
+      assert.equal(reply.status, 405, `${method} ${path}: ${reply.text}`);
+      assert.equal(reply.headers.get('allow'), allow, `${method} ${path}`);
+      if (!path.startsWith('/api/')) continue;
+      const body = reply.json() as ErrorJson;
+      assert.equal(body.error.parameter, 'method');
+      assert.equal(body.error.value, method);
+      assert.deepEqual(body.error.allowed, allow.split(', '));
+      assert.match(body.error.message, new RegExp(`${path} does not take it`));
+    }
+    const page = await h.fetch('/runs/0123456789abcdef', {
+      method: 'DELETE',
+      headers: { accept: 'text/html' },
+    });
+    assert.equal(page.status, 405);
+    assert.match(page.text, /Method not allowed/);
+    // A path no route has stays a 404, whatever the method.
+    await refused('/api/nothing', { status: 404 }, { method: 'PUT' });
+  });
+
   test('paths outside the routes are 404, also with traversal tricks', async () => {
     await refused('/api/nothing', { status: 404 });
     for (const path of [
