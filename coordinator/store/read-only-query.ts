@@ -39,6 +39,8 @@ export interface QueryResult {
   rows: QueryCell[][];
   /** Whether rows past `maxRows` or `maxBytes` were left out. */
   truncated: boolean;
+  /** When rows were left out: which limit left them out. */
+  cutBy?: 'rows' | 'bytes';
   /** Wall time, milliseconds. */
   elapsedMs: number;
 }
@@ -168,10 +170,16 @@ async function runThroughView(
   );
   const kept = rows.filter((row) => Number(row.within) === 1);
   const cells = kept.map((row) => columns.map((_, i) => cell(row[`c${i}`])));
+  const overBytes = kept.length < rows.length;
   return {
     columns,
     rows: cells,
-    truncated: truncated || kept.length < rows.length,
+    truncated: truncated || overBytes,
+    ...(overBytes
+      ? { cutBy: 'bytes' as const }
+      : truncated
+        ? { cutBy: 'rows' as const }
+        : {}),
   };
 }
 
@@ -212,7 +220,12 @@ async function runExplain(
   const { rows, truncated } = await executeReadOnly(db, text, maxRows);
   const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
-  return { columns, rows: cells, truncated };
+  return {
+    columns,
+    rows: cells,
+    truncated,
+    ...(truncated ? { cutBy: 'rows' as const } : {}),
+  };
 }
 
 function quoteName(name: string): string {

@@ -126,6 +126,27 @@ test('query at the largest --max-rows says it is the largest', async (t) => {
   assert.match(over.stderr, /expected an integer from 1 to 1000000/);
 });
 
+test('query stopped by the byte limit says so, not --max-rows', async (t) => {
+  const { path } = await studyStore(t);
+  // 400,000 characters a row: the 16 MiB limit falls after 41 rows, far
+  // below the 10,000 rows of --max-rows.
+  const sql =
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c ' +
+    'WHERE x < 200) SELECT x, hex(zeroblob(200000)) AS blob FROM c';
+  const csv = await runSweep(['--db', path, 'query', sql, '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  const written = csv.stdout.trimEnd().split('\n').length - 1;
+  const most = Math.floor((16 * 1024 * 1024) / 400_000);
+  assert.equal(written, most);
+  assert.match(
+    csv.stderr,
+    new RegExp(
+      `only the first ${most} rows were written; the rows shown hold the most text and blob bytes one answer may \\(16 MiB\\)`,
+    ),
+  );
+  assert.doesNotMatch(csv.stderr, /max-rows/);
+});
+
 test('query without a database exits 2 and creates nothing', async (t) => {
   const db = join(tempDir(t), 'none.sqlite');
   const run = await runSweep(['--db', db, 'query', 'SELECT 1']);

@@ -4,6 +4,7 @@
  * CSV or JSON.
  */
 import {
+  DEFAULT_QUERY_MAX_BYTES,
   type QueryResult,
   runReadOnlyQuery,
 } from '../../store/read-only-query.ts';
@@ -28,7 +29,14 @@ function isNumber(value: unknown): boolean {
 }
 
 /** What to do when rows were left out: more rows, or a narrower query. */
-function forMore(maxRows: number): string {
+function forMore(result: QueryResult, maxRows: number): string {
+  if (result.cutBy === 'bytes') {
+    return (
+      `the rows shown hold the most text and blob bytes one answer may ` +
+      `(${DEFAULT_QUERY_MAX_BYTES / 1024 / 1024} MiB): select fewer or ` +
+      'shorter columns (substr, length) or use `sweep export` for every run'
+    );
+  }
   if (maxRows < MOST_QUERY_ROWS) return 'raise --max-rows for more';
   return (
     `${MOST_QUERY_ROWS} is the most --max-rows allows: narrow the query ` +
@@ -50,7 +58,7 @@ function renderHuman(result: QueryResult, maxRows: number): string {
   const n = result.rows.length;
   const footer =
     `${n} row${n === 1 ? '' : 's'}` +
-    (result.truncated ? ` (more left out: ${forMore(maxRows)})` : '') +
+    (result.truncated ? ` (more left out: ${forMore(result, maxRows)})` : '') +
     ` · ${result.elapsedMs.toFixed(0)} ms`;
   const table =
     result.columns.length > 0 ? `${renderTable(columns, rows)}\n` : '';
@@ -94,8 +102,8 @@ export async function query(
   );
   if (result.truncated) {
     process.stderr.write(
-      `sweep: only the first ${firstRows(options.maxRows)} written; ` +
-        `${forMore(options.maxRows)}\n`,
+      `sweep: only the first ${firstRows(result.rows.length)} written; ` +
+        `${forMore(result, options.maxRows)}\n`,
     );
   }
 }
