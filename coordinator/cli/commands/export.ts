@@ -15,6 +15,7 @@ export const EXPORT_FORMATS = ['csv', 'json'] as const;
 export const register: RegisterCommand = (program) => {
   program
     .command('export')
+    .summary('write every run of a sweep as CSV or JSON')
     .argument('<sweep>', 'the sweep to export')
     .description(
       'Write every run of a sweep (the `results` view: settings, state, ' +

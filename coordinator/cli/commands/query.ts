@@ -21,6 +21,7 @@ const runner = () => import('../../store/read-only-query.ts');
 export const register: RegisterCommand = (program) => {
   const command = program
     .command('query')
+    .summary('run one read-only SQL statement over the results')
     .argument('<sql>', 'one SELECT (or WITH … SELECT, VALUES, EXPLAIN)')
     .description(
       'Run one read-only SQL statement over the results (table `results` ' +

@@ -10,6 +10,7 @@ import type { RegisterCommand } from './index.ts';
 export const register: RegisterCommand = (program) => {
   program
     .command('status')
+    .summary('show the progress of every sweep, or one in detail')
     .argument('[sweep]', 'a sweep name; without it, every sweep')
     .description(
       'Progress of every sweep, or one sweep in detail: counts per ' +
