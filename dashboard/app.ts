@@ -328,9 +328,40 @@ const consoleBody = [
   }),
 ];
 
+/**
+ * Refuses at once a body that declares (Content-Length) more bytes than
+ * its type may have. The body parsers see the declared length too, but
+ * read the whole body off before they answer, so a client that declares
+ * a terabyte and sends a few bytes was kept waiting for the rest. Not
+ * reading the body means the connection cannot carry another request:
+ * the answer closes it.
+ */
+function declaredLength(req: Request, res: Response, next: NextFunction) {
+  const encoding = req.headers['content-encoding'] ?? 'identity';
+  const declared = Number(req.headers['content-length']);
+  const limit = req.is('application/json')
+    ? JSON_BODY_LIMIT
+    : req.is('application/x-www-form-urlencoded')
+      ? FORM_BODY_LIMIT
+      : undefined;
+  // Compressed, the declared length is not the length parsed.
+  if (limit === undefined || encoding !== 'identity' || !(declared > limit)) {
+    return next();
+  }
+  res.set('Connection', 'close');
+  // Shaped as the body parsers' own error, and so answered alike.
+  next(
+    Object.assign(new Error('request body too large'), {
+      status: 413,
+      type: 'entity.too.large',
+      limit,
+    }),
+  );
+}
+
 /** Mounts a console POST route: its body parsed, then `handler`. */
 function postConsole(app: express.Express, path: string, handler: Handler) {
-  app.post(path, ...consoleBody, handler);
+  app.post(path, declaredLength, ...consoleBody, handler);
 }
 
 /** The `sql` of a console POST, its parameters and fields checked. */

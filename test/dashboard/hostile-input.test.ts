@@ -4,6 +4,7 @@
  * stack trace — and nothing in the store changes.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import sqlite3 from 'sqlite3';
 import { type Harness, startHarness } from './harness.ts';
@@ -319,6 +320,78 @@ describe('hostile input', () => {
       { parameter: 'x', message: /unknown parameter; allowed: sql/ },
       post(field),
     );
+  });
+
+  /**
+   * Sends `head` and `body` on a raw socket; resolves everything the
+   * server sent once it closes the connection, or what came within
+   * `waitMs` if it does not.
+   */
+  function rawExchange(
+    head: string,
+    body: string,
+    waitMs: number,
+  ): Promise<{ text: string; closed: boolean }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(h.dashboard.port, '127.0.0.1');
+      let text = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ text, closed: false });
+      }, waitMs);
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve({ text, closed: true });
+      });
+      socket.on('error', reject);
+      socket.write(`${head}\r\n\r\n${body}`);
+    });
+  }
+
+  test('a body declared larger than allowed is a 413 at once, without waiting for it', async () => {
+    const port = h.dashboard.port;
+    for (const [path, type, body, limit] of [
+      ['/api/query', 'application/json', '{"sql":"SELECT 1"}', '64'],
+      ['/api/query.csv', 'application/x-www-form-urlencoded', 'sql=1', '\\d+'],
+      ['/console', 'application/x-www-form-urlencoded', 'sql=1', '\\d+'],
+    ]) {
+      const head = [
+        `POST ${path} HTTP/1.1`,
+        `Host: 127.0.0.1:${port}`,
+        `Content-Type: ${type}`,
+        'Accept: application/json',
+        'Content-Length: 999999999999',
+      ].join('\r\n');
+      const started = Date.now();
+      const { text, closed } = await rawExchange(head, body, 5_000);
+      assert.match(text, /^HTTP\/1\.1 413 /, `${path}: ${text}`);
+      assert.match(text, /^connection: close$/im);
+      assert.match(
+        text,
+        new RegExp(`request body is too large \\(at most ${limit} kB\\)`),
+      );
+      assert.ok(closed, `${path}: the server closes the connection`);
+      assert.ok(Date.now() - started < 5_000);
+    }
+    // A declared length within the limit is still read and answered.
+    const sql = '{"sql":"SELECT 1 AS one"}';
+    const { text } = await rawExchange(
+      [
+        'POST /api/query HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        'Content-Type: application/json',
+        'Connection: close',
+        `Content-Length: ${sql.length}`,
+      ].join('\r\n'),
+      sql,
+      5_000,
+    );
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.match(text, /"rows":\[\[1\]\]/);
   });
 
   test('a method a path does not take is a 405 listing those it takes', async () => {
