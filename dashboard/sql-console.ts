@@ -5,6 +5,7 @@
  */
 
 import { csvLine } from '../coordinator/cli/csv.ts';
+import { InputError } from '../coordinator/input-error.ts';
 import {
   EXAMPLE_QUERIES,
   type ExampleQuery,
@@ -14,6 +15,7 @@ import {
   runReadOnlyQuery,
 } from '../coordinator/store/read-only-query.ts';
 import { ParamError } from './errors.ts';
+import { formatCount } from './format.ts';
 
 /** Limits of console queries. */
 export interface ConsoleLimits {
@@ -74,11 +76,36 @@ export class SqlConsole {
         timeoutMs: this.limits.timeoutMs,
         maxRows,
       });
+    } catch (error) {
+      throw this.timeLimitAdvice(error);
     } finally {
       this.running--;
     }
   }
+
+  /**
+   * The runner's message for a query stopped at the time limit ends "raise
+   * the time limit", which a console user cannot do: `sweep dashboard` has
+   * no flag for it. Say what they can do instead; other errors are kept.
+   */
+  private timeLimitAdvice(error: unknown): unknown {
+    if (
+      !(error instanceof InputError) ||
+      !error.message.startsWith(STOPPED_AT_TIME_LIMIT)
+    ) {
+      return error;
+    }
+    return new InputError(
+      `query stopped: it ran past the console's time limit of ` +
+        `${formatCount(this.limits.timeoutMs)} ms; narrow it (WHERE, ` +
+        'LIMIT), or run it in a shell with `sweep query --timeout-ms N ' +
+        '--db STORE`, which allows longer',
+    );
+  }
 }
+
+/** How the query runner's message for a stopped query begins. */
+const STOPPED_AT_TIME_LIMIT = 'query stopped: it ran past the time limit';
 
 /** Checks the `sql` parameter: present, one text, not too long. */
 export function checkSqlText(sql: unknown): string {
