@@ -23,6 +23,88 @@
   const positive = (v) => (Number.isFinite(v) && v > 0 ? v : null);
   const finite = (v) => (Number.isFinite(v) ? v : null);
 
+  // uPlot finds tick steps in tables that end at 1e32 (and 1e-32): past
+  // them an axis gets no tick labels at all, and a diverged run's values
+  // reach 1e283. Beyond PLOTTABLE a value is drawn at the chart's edge,
+  // with a note under the chart saying so and how far it really goes, and
+  // the legend shows the real value: a readable chart that is plainly cut
+  // rather than one that shows nothing.
+  const PLOTTABLE = 1e30;
+
+  /**
+   * `values` held within [lo, hi]. Returns the held values and the
+   * extremes of those that were moved, or null when none was.
+   */
+  function hold(values, lo, hi) {
+    let low = null;
+    let high = null;
+    const held = values.map((v) => {
+      if (v === null) return v;
+      if (v < lo) {
+        low = low === null ? v : Math.min(low, v);
+        return lo;
+      }
+      if (v > hi) {
+        high = high === null ? v : Math.max(high, v);
+        return hi;
+      }
+      return v;
+    });
+    return {
+      held,
+      beyond: low === null && high === null ? null : { low, high },
+    };
+  }
+
+  /** A value in a note or the legend: `1.23e+283`, `0.5`. */
+  function shown(v) {
+    if (v === null || v === undefined) return '--';
+    if (!Number.isFinite(v)) return String(v);
+    const a = Math.abs(v);
+    if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(2);
+    return String(Number(v.toPrecision(4)));
+  }
+
+  /** The legend entry of a series whose drawn values were held. */
+  const realValue = (raw) => (_u, _v, _s, idx) =>
+    idx === null || idx === undefined ? '--' : shown(raw[idx]);
+
+  /**
+   * Splits of a log axis reaching PLOTTABLE: a power of ten every few
+   * decades, each labelled. uPlot's own put nine lines in each of the
+   * ~60 decades, which turns the grid solid grey, and its label filter
+   * expects them.
+   */
+  function fewDecades(_u, _axis, min, max) {
+    const first = Math.ceil(Math.log10(min) - 1e-9);
+    const last = Math.floor(Math.log10(max) + 1e-9);
+    const every = Math.max(1, Math.ceil((last - first) / 4));
+    const splits = [];
+    for (let e = first; e <= last; e += every) splits.push(Number(`1e${e}`));
+    return splits;
+  }
+
+  const FEW_DECADES = { splits: fewDecades, filter: (_u, splits) => splits };
+
+  /** A note under a chart, after what uPlot drew. */
+  function addNote(el, text) {
+    const p = document.createElement('p');
+    p.className = 'chart-note';
+    p.textContent = text;
+    el.append(p);
+  }
+
+  /** The sentence for values held within [lo, hi], or null. */
+  function heldNote(what, beyond, lo, hi) {
+    if (beyond === null) return null;
+    const reach = [beyond.low, beyond.high].filter((v) => v !== null);
+    return (
+      `${what} reaches ${reach.map(shown).join(' and ')}, out of the ` +
+      `range this chart can show: values beyond ${shown(lo)} … ${shown(hi)} ` +
+      'are drawn at its edge (the legend shows the real ones).'
+    );
+  }
+
   /** Tick labels that stay readable on a log scale (1e-5, 0.01, 20). */
   function tick(v) {
     if (v === null || v === undefined) return null;
@@ -81,12 +163,30 @@
       return;
     }
     const view = lossView();
-    const tables = curves.map(({ r }) => [
-      r.loss.step,
-      r.loss.loss.map((v) =>
+    const [lo, hi] = view.log
+      ? [1 / PLOTTABLE, PLOTTABLE]
+      : [-PLOTTABLE, PLOTTABLE];
+    const notes = [];
+    const raws = [];
+    const tables = curves.map(({ r, i }) => {
+      const raw = r.loss.loss.map((v) =>
         view.log ? positive(v - view.shift(r)) : finite(v),
-      ),
-    ]);
+      );
+      const { held, beyond } = hold(raw, lo, hi);
+      const note = heldNote(name(i, view.label), beyond, lo, hi);
+      if (note) notes.push(note);
+      raws.push(raw);
+      return [r.loss.step, held];
+    });
+    // uPlot.join aligns the steps of two runs; the legend then looks the
+    // real value up by step.
+    const legend = raws.map((raw, k) => {
+      const byStep = new Map(tables[k][0].map((step, j) => [step, raw[j]]));
+      return (u, _v, _s, idx) =>
+        idx === null || idx === undefined
+          ? '--'
+          : shown(byStep.get(u.data[0][idx]) ?? null);
+    });
     const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
     draw(
       el,
@@ -94,20 +194,45 @@
         scales: { x: { time: false }, y: view.log ? { distr: 3 } : {} },
         axes: [
           { label: 'step' },
-          { label: view.label, size: 70, values: view.log ? decades : ticks },
+          {
+            label: view.label,
+            size: 70,
+            values: view.log ? decades : ticks,
+            ...(view.log && notes.length > 0 ? FEW_DECADES : {}),
+          },
         ],
         series: [
           { label: 'step' },
-          ...curves.map(({ i }) => ({
+          ...curves.map(({ i }, k) => ({
             label: name(i, view.label),
             stroke: COLORS[i],
             width: 2,
             spanGaps: true,
+            value: legend[k],
           })),
         ],
       },
       data,
     );
+    for (const note of notes) addNote(el, note);
+  }
+
+  /**
+   * The y range of the u chart: everything while u stays near u*; once u
+   * leaves u*'s range by more than ten times its width (or passes what
+   * uPlot can label), u* would be a flat line, so the chart shows u*'s
+   * range with a margin of its width on each side and holds u there.
+   */
+  function uWindow(curves) {
+    const exact = curves[0].r.samples.u_star.filter(Number.isFinite);
+    const all = curves.flatMap(({ r }) => r.samples.u.filter(Number.isFinite));
+    if (exact.length === 0) return [-PLOTTABLE, PLOTTABLE];
+    const lo = Math.min(...exact);
+    const hi = Math.max(...exact);
+    const width = Math.max(hi - lo, Math.abs(lo), Math.abs(hi), 1e-12);
+    const far = all.some((v) => v < lo - 10 * width || v > hi + 10 * width);
+    if (!far) return [-PLOTTABLE, PLOTTABLE];
+    return [lo - width, hi + width];
   }
 
   function samplesChart(el, error) {
@@ -124,23 +249,29 @@
     }
     const series = [{ label: 'x' }];
     const data = [x];
+    const [lo, hi] = error ? [1 / PLOTTABLE, PLOTTABLE] : uWindow(curves);
+    const notes = [];
     if (!error) {
       series.push({ label: 'u*', stroke: EXACT, width: 1.5, dash: [6, 4] });
       data.push(curves[0].r.samples.u_star.map(finite));
     }
     for (const { r, i } of curves) {
       const s = r.samples;
+      const label = name(i, error ? '|u − u*|' : 'u');
+      const raw = error
+        ? s.u.map((u, k) => positive(Math.abs(u - s.u_star[k])))
+        : s.u.map(finite);
+      const { held, beyond } = hold(raw, lo, hi);
+      const note = heldNote(label, beyond, lo, hi);
+      if (note) notes.push(note);
       series.push({
-        label: name(i, error ? '|u − u*|' : 'u'),
+        label,
         stroke: COLORS[i],
         width: 2,
         spanGaps: error,
+        value: realValue(raw),
       });
-      data.push(
-        error
-          ? s.u.map((u, k) => positive(Math.abs(u - s.u_star[k])))
-          : s.u.map(finite),
-      );
+      data.push(held);
     }
     // Exact boundary values make |u − u*| reach 1e-17; six decades below
     // the largest error are enough to read it.
@@ -149,22 +280,26 @@
       range: (_u, min, max) =>
         uPlot.rangeLog(Math.max(min, max * 1e-6), max, 10, true),
     };
+    // Held, u is drawn within [lo, hi]: the axis shows just that.
+    const uScale = lo === -PLOTTABLE ? {} : { range: () => [lo, hi] };
     draw(
       el,
       {
-        scales: { x: { time: false }, y: error ? errorScale : {} },
+        scales: { x: { time: false }, y: error ? errorScale : uScale },
         axes: [
           { label: 'x' },
           {
             label: error ? '|u − u*|' : 'u',
             size: 70,
             values: error ? decades : ticks,
+            ...(error && notes.length > 0 ? FEW_DECADES : {}),
           },
         ],
         series,
       },
       data,
     );
+    for (const note of notes) addNote(el, note);
   }
 
   const loss = document.getElementById('chart-loss');

@@ -284,6 +284,66 @@ describe('dashboard in a browser', () => {
     assert.equal(await page.locator('table.attempts img').count(), 0);
   });
 
+  test('a run whose values blew up to 1e283 says its charts are cut, and where', async () => {
+    const step: number[] = [];
+    const loss: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      step.push(i * 5);
+      loss.push(i < 100 ? 1 - i * 0.005 : 10 ** Math.min(283, (i - 100) * 3));
+    }
+    const x: number[] = [];
+    const u: number[] = [];
+    const uStar: number[] = [];
+    for (let i = 0; i <= 100; i++) {
+      x.push(i / 100);
+      uStar.push(Math.sin((Math.PI * i) / 100));
+      u.push(i % 2 ? 10 ** (i * 2.8) : -(10 ** (i * 2.5)));
+    }
+    const runId = await new Promise<string>((resolve, reject) => {
+      const db = new sqlite3.Database(join(dir, 'sweeps.sqlite'));
+      db.get<{ run_id: string }>(
+        'SELECT run_id FROM curves ORDER BY run_id DESC LIMIT 1',
+        (error, row) => {
+          if (error || !row) return reject(error);
+          db.run(
+            'UPDATE curves SET loss_json = ?, samples_json = ? WHERE run_id = ?',
+            [
+              JSON.stringify({ step, loss }),
+              JSON.stringify({ x, u, u_star: uStar }),
+              row.run_id,
+            ],
+            (e) => db.close(() => (e ? reject(e) : resolve(row.run_id))),
+          );
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 1200));
+    await page.goto(`${base}runs/${runId}`);
+    const notes: Record<string, RegExp> = {
+      '#chart-loss': /loss reaches 1\.00e\+283, out of the range/,
+      '#chart-u':
+        /u reaches -1\.00e\+250 and 1\.58e\+277, .* beyond -1 … 2 are drawn at its edge/,
+      '#chart-err': /\|u − u\*\| reaches 1\.58e\+277/,
+    };
+    for (const [id, note] of Object.entries(notes)) {
+      await page.locator(`${id} canvas`).first().waitFor();
+      assert.match(await text(page.locator(`${id} .chart-note`)), note);
+    }
+    // The legend shows the real value where the line is held at the edge.
+    const over = page.locator('#chart-u .u-over');
+    const box = await over.boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+    const legend = await page
+      .locator('#chart-u .u-legend .u-value')
+      .allTextContents();
+    assert.ok(
+      legend.some((v) => /^-?\d\.\d\de\+\d{3}$/.test(v)),
+      legend.join(' | '),
+    );
+    await shot('run-diverged');
+  });
+
   test('no page raised a script error, a CSP violation or a dialog', () => {
     // A 400 page is a console "error" for the failed request itself.
     const real = problems.filter(
