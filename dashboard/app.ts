@@ -332,11 +332,9 @@ const consoleBody = [
  * Refuses at once a body that declares (Content-Length) more bytes than
  * its type may have. The body parsers see the declared length too, but
  * read the whole body off before they answer, so a client that declares
- * a terabyte and sends a few bytes was kept waiting for the rest. Not
- * reading the body means the connection cannot carry another request:
- * the answer closes it.
+ * a terabyte and sends a few bytes was kept waiting for the rest.
  */
-function declaredLength(req: Request, res: Response, next: NextFunction) {
+function declaredLength(req: Request, _res: Response, next: NextFunction) {
   const encoding = req.headers['content-encoding'] ?? 'identity';
   const declared = Number(req.headers['content-length']);
   const limit = req.is('application/json')
@@ -348,8 +346,8 @@ function declaredLength(req: Request, res: Response, next: NextFunction) {
   if (limit === undefined || encoding !== 'identity' || !(declared > limit)) {
     return next();
   }
-  res.set('Connection', 'close');
-  // Shaped as the body parsers' own error, and so answered alike.
+  // Shaped as the body parsers' own error, and so answered alike; the
+  // answer closes the connection, the body being left unread.
   next(
     Object.assign(new Error('request body too large'), {
       status: 413,
@@ -539,6 +537,20 @@ function bodyErrorMessage(error: unknown, status: number): string {
   return `malformed request (HTTP ${status})`;
 }
 
+/**
+ * Whether a body the request declares is still (partly) unread, as when
+ * it is refused before its body is parsed. Node.js would read and discard
+ * the rest to use the connection again, and a client that declared a
+ * terabyte would hold it until the request timeout: closing the
+ * connection after the answer ends that.
+ */
+function bodyLeftUnread(req: Request): boolean {
+  const declared =
+    Number(req.headers['content-length'] ?? 0) > 0 ||
+    req.headers['transfer-encoding'] !== undefined;
+  return declared && !req.complete;
+}
+
 function errorHandler(deps: AppDeps, context: () => PageContext) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const body = errorBody(error);
@@ -550,6 +562,7 @@ function errorHandler(deps: AppDeps, context: () => PageContext) {
     if (body.error.status === 401) {
       res.set('WWW-Authenticate', 'Bearer realm="pinn-sweep dashboard"');
     }
+    if (bodyLeftUnread(req)) res.set('Connection', 'close');
     const wantsJson = req.path.startsWith('/api/') || !req.accepts('html');
     if (wantsJson) return sendJson(res, body, body.error.status);
     const ctx: PageContext =

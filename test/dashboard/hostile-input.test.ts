@@ -379,6 +379,28 @@ describe('hostile input', () => {
       assert.ok(closed, `${path}: the server closes the connection`);
       assert.ok(Date.now() - started < 5_000);
     }
+    // Refused before its body is read for another reason, a request that
+    // declared a body gets its answer and the connection is closed.
+    for (const [method, path, status] of [
+      ['PUT', '/api/query', 405],
+      ['POST', '/api/query?nope=1', 400],
+      ['POST', '/api/nothing', 404],
+    ] as const) {
+      const started = Date.now();
+      const { text, closed } = await rawExchange(
+        [
+          `${method} ${path} HTTP/1.1`,
+          `Host: 127.0.0.1:${port}`,
+          'Content-Type: text/plain',
+          'Content-Length: 999999999999',
+        ].join('\r\n'),
+        'x',
+        5_000,
+      );
+      assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `), text);
+      assert.ok(closed, `${method} ${path}: the server closes the connection`);
+      assert.ok(Date.now() - started < 5_000);
+    }
     // A declared length within the limit is still read and answered.
     const sql = '{"sql":"SELECT 1 AS one"}';
     const { text } = await rawExchange(
