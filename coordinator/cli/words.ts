@@ -3,9 +3,13 @@
  * messages continued by more of the sentence.
  */
 
-/** `1 run`, `3 runs`; `irregular` is the plural when it is not NOUNs. */
+/**
+ * `1 run`, `3 runs`, `60,000 runs`; `irregular` is the plural when it is
+ * not NOUNs.
+ */
 export function plural(n: number, noun: string, irregular?: string): string {
-  return `${n} ${n === 1 ? noun : (irregular ?? `${noun}s`)}`;
+  const count = n.toLocaleString('en-US', { maximumFractionDigits: 20 });
+  return `${count} ${n === 1 ? noun : (irregular ?? `${noun}s`)}`;
 }
 
 /**

@@ -57,7 +57,7 @@ test('Ctrl-C while enqueueing stops it; --detach then exits 130', async () => {
   assert.ok(left < RUNS, `all ${RUNS} runs were enqueued after Ctrl-C`);
   assert.match(
     proc.stderr(),
-    /enqueued \d+ runs of sweep many before the interrupt stopped enqueueing/,
+    /enqueued [\d,]+ runs of sweep many before the interrupt stopped enqueueing/,
   );
   assert.match(
     proc.stdout(),
