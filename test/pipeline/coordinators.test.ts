@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { queueCounts } from '../../coordinator/queue/index.ts';
+import { redisForFile } from '../support/file-redis.ts';
 import {
   eventually,
   rows,
@@ -8,19 +9,9 @@ import {
   spawnWorker,
   specDir,
 } from '../support/pipeline.ts';
-import { killAll, runSweep, spawnSweep } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
+import { runSweep, spawnSweep } from '../support/processes.ts';
 
-let server: RedisServer;
-
-before(async () => {
-  server = await startRedis();
-});
-
-after(async () => {
-  await killAll();
-  await server.stop();
-});
+const server = redisForFile();
 
 async function count(dbPath: string, sql: string): Promise<number> {
   const [row] = await rows(dbPath, sql);

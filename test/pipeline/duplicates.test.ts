@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { durableOptions } from '../../coordinator/queue/connection.ts';
 import { createEventWriter } from '../../coordinator/queue/event-writer.ts';
 import { enqueueRuns, startRecorder } from '../../coordinator/queue/index.ts';
+import { redisForFile } from '../support/file-redis.ts';
 import {
   eventually,
   finals,
@@ -12,19 +13,8 @@ import {
   spawnWorker,
   sweepFixture,
 } from '../support/pipeline.ts';
-import { killAll } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
 
-let server: RedisServer;
-
-before(async () => {
-  server = await startRedis();
-});
-
-after(async () => {
-  await killAll();
-  await server.stop();
-});
+const server = redisForFile();
 
 test('a late result of a redelivered run never replaces the accepted one', async (t) => {
   // No retries: the frozen worker's try is its run's last, so when it

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { enqueueRuns, startRecorder } from '../../coordinator/queue/index.ts';
+import { redisForFile } from '../support/file-redis.ts';
 import {
   eventually,
   finals,
@@ -9,19 +10,8 @@ import {
   spawnWorker,
   sweepFixture,
 } from '../support/pipeline.ts';
-import { killAll } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
 
-let server: RedisServer;
-
-before(async () => {
-  server = await startRedis();
-});
-
-after(async () => {
-  await killAll();
-  await server.stop();
-});
+const server = redisForFile();
 
 test('Redis restarted empty mid-sweep: workers go on, the unrecorded runs are enqueued again', async (t) => {
   const total = 16;

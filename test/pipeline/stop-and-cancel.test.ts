@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, type TestContext, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { Redis } from 'ioredis';
 import {
   cancelQueued,
@@ -8,6 +8,7 @@ import {
   startRecorder,
 } from '../../coordinator/queue/index.ts';
 import { PREFIX } from '../../coordinator/queue/keys.ts';
+import { redisForFile } from '../support/file-redis.ts';
 import {
   eventually,
   finals,
@@ -16,19 +17,9 @@ import {
   spawnWorker,
   sweepFixture,
 } from '../support/pipeline.ts';
-import { killAll, runSweep } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
+import { runSweep } from '../support/processes.ts';
 
-let server: RedisServer;
-
-before(async () => {
-  server = await startRedis();
-});
-
-after(async () => {
-  await killAll();
-  await server.stop();
-});
+const server = redisForFile();
 
 async function coordinator(t: TestContext, name: string, seeds: number) {
   const fx = await sweepFixture(smallSpec(name, seeds));

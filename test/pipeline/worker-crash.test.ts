@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, type TestContext, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { enqueueRuns, startRecorder } from '../../coordinator/queue/index.ts';
 import { EVENTS_STREAM, PREFIX } from '../../coordinator/queue/keys.ts';
+import { redisForFile } from '../support/file-redis.ts';
 import {
   eventually,
   finals,
@@ -12,19 +13,8 @@ import {
   spawnWorker,
   sweepFixture,
 } from '../support/pipeline.ts';
-import { killAll } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
 
-let server: RedisServer;
-
-before(async () => {
-  server = await startRedis();
-});
-
-after(async () => {
-  await killAll();
-  await server.stop();
-});
+const server = redisForFile();
 
 /** The store, a recorder on it, and the sweep's runs enqueued. */
 async function coordinator(t: TestContext, name: string, seeds: number) {

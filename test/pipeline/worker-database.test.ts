@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { queueCounts } from '../../coordinator/queue/index.ts';
 import { QueueWatch } from '../../dashboard/queue-watch.ts';
+import { redisForFile } from '../support/file-redis.ts';
 import {
   eventually,
   smallSpec,
   spawnWorker,
   specDir,
 } from '../support/pipeline.ts';
-import { killAll, spawnSweep } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
+import { spawnSweep } from '../support/processes.ts';
+import { startRedis } from '../support/redis.ts';
 
-let server: RedisServer;
-
-before(async () => {
-  server = await startRedis();
-});
-
-after(async () => {
-  await killAll();
-  await server.stop();
-});
+const server = redisForFile();
 
 test('a worker on database 4 is counted on database 4 only', async (t) => {
   const on4 = `${server.url}/4`;
