@@ -337,12 +337,29 @@ function distributedSession(
 
     async execute(runs: QueuedRun[], detach = false) {
       const started = Date.now();
-      let enqueued =
-        runs.length > 0
-          ? await enqueueRuns(url, queueSweep, runs, confirm())
-          : 0;
+      let enqueued = 0;
+      let lostWhileEnqueueing = false;
+      try {
+        if (runs.length > 0) {
+          enqueued = await enqueueRuns(url, queueSweep, runs, confirm());
+        }
+      } catch (error) {
+        // Redis went away while enqueueing. Staying, the recorder waits
+        // for it and enqueues what has no result when it is back, as for
+        // any outage; a detached command cannot stay.
+        if (detach || !isConnectionLoss(error)) throw error;
+        lostWhileEnqueueing = true;
+        notify({
+          kind: 'error',
+          message:
+            `${messageOf(error)}; the runs without a job are enqueued ` +
+            'when Redis is back',
+        });
+      }
       const stopped = options.interrupt?.aborted === true;
-      notify({ kind: 'enqueued', count: enqueued, of: runs.length, stopped });
+      if (!lostWhileEnqueueing) {
+        notify({ kind: 'enqueued', count: enqueued, of: runs.length, stopped });
+      }
       const counts = countWatcher(store, sweep.sweepId, (c) =>
         options.onCounts?.(c),
       );
@@ -404,6 +421,13 @@ function hintWorkers(url: string, notify: (notice: SessionNotice) => void) {
       if (counts.workers === 0) notify({ kind: 'no-workers', url });
     },
     () => {},
+  );
+}
+
+/** Whether `error` says the connection to Redis was lost or refused. */
+function isConnectionLoss(error: unknown): boolean {
+  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|connection (is )?clos|max retries per request|cannot reach Redis/i.test(
+    messageOf(error),
   );
 }
 

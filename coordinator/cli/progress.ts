@@ -7,6 +7,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { RunStatus } from '../../workers/result.ts';
+import { count } from './words.ts';
 
 /** Runs per state, as `store.statusCounts` returns them. */
 export type StatusCounts = Record<RunStatus, number>;
@@ -148,7 +149,7 @@ function headline(counts: StatusCounts, meter: RateMeter): string {
   const total = totalCount(counts);
   const finals = finalCount(counts);
   const percent = total > 0 ? Math.floor((100 * finals) / total) : 100;
-  const parts = [`${finals}/${total} ${percent}%`];
+  const parts = [`${count(finals)}/${count(total)} ${percent}%`];
   const rate = meter.rate();
   if (rate !== undefined) {
     parts.push(`ETA ${formatDuration((1000 * (total - finals)) / rate)}`);

@@ -28,7 +28,7 @@ import {
   startProgress,
   totalCount,
 } from './progress.ts';
-import { clause, plural } from './words.ts';
+import { clause, count, plural } from './words.ts';
 
 /** Crashed tries logged one by one; past this, one line says so. */
 const MAX_RETRY_LINES = 20;
@@ -257,7 +257,8 @@ export function describeNotice(notice: SessionNotice, sweep: string): string {
         );
       }
       const already = notice.of - notice.count;
-      const tail = already > 0 ? ` (${already} were already queued)` : '';
+      const tail =
+        already > 0 ? ` (${count(already)} were already queued)` : '';
       return `enqueued ${plural(notice.count, 'run')} of sweep ${sweep}${tail}`;
     }
     case 'retry': {
@@ -349,7 +350,7 @@ export function summaryLine(sweep: string, result: SessionResult): string {
   }
   const total = totalCount(counts);
   const parts = [
-    `${sweep}: ${finalCount(counts)}/${total} runs have a final result`,
+    `${sweep}: ${count(finalCount(counts))}/${count(total)} runs have a final result`,
   ];
   // Only final states: after Ctrl-C, runs whose tries were abandoned still
   // read `running` in the store; the next line counts them as unfinished.

@@ -8,8 +8,7 @@
  * not NOUNs.
  */
 export function plural(n: number, noun: string, irregular?: string): string {
-  const count = n.toLocaleString('en-US', { maximumFractionDigits: 20 });
-  return `${count} ${n === 1 ? noun : (irregular ?? `${noun}s`)}`;
+  return `${count(n)} ${n === 1 ? noun : (irregular ?? `${noun}s`)}`;
 }
 
 /**
@@ -18,4 +17,9 @@ export function plural(n: number, noun: string, irregular?: string): string {
  */
 export function clause(message: string): string {
   return message.trimEnd().replace(/(?<!\.)\.$/, '');
+}
+
+/** `60000` → `60,000`. */
+export function count(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 20 });
 }

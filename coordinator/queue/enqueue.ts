@@ -5,7 +5,8 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunJob } from '../../workers/execute-run.ts';
 import type { RunConfig } from '../../workers/run-config.ts';
-import { connectOnce } from './connection.ts';
+import { plural } from '../cli/words.ts';
+import { connectOnce, safeUrl } from './connection.ts';
 import { jobIdOf, jobKey, PREFIX, QUEUE } from './keys.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -174,6 +175,9 @@ export async function enqueueRuns(
   const size = options.chunkSize ?? 1000;
   const redis = await connectOnce(redisUrl);
   const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
+  // A lost connection rejects the command under way, which is reported;
+  // the queue's own 'error' events would otherwise end the process.
+  queue.on('error', () => {});
   let added = 0;
   let fresh: RunToQueue[] = [];
   const deferred: RunToQueue[] = [];
@@ -202,6 +206,13 @@ export async function enqueueRuns(
     await flush();
     if (deferred.length > 0) options.onDeferred?.(deferred);
     return added;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `enqueueing stopped after ${added.toLocaleString('en-US')} of ` +
+        `${plural(runs.length, 'run')} ` +
+        `(Redis at ${safeUrl(redisUrl)}: ${why})`,
+    );
   } finally {
     await queue.close();
     redis.disconnect();

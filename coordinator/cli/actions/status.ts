@@ -14,7 +14,7 @@ import { stringifyJson } from '../json-numbers.ts';
 import { formatCounts, formatDuration } from '../progress.ts';
 import { openExistingStore, requireSweep } from '../results-db.ts';
 import { renderTable } from '../table.ts';
-import { plural } from '../words.ts';
+import { count, plural } from '../words.ts';
 
 /** A time as local `YYYY-MM-DD HH:MM:SS`, or `–`. */
 function formatTime(ms: number | null): string {
@@ -28,7 +28,7 @@ function formatTime(ms: number | null): string {
 }
 
 function formatProgress(s: SweepSummary): string {
-  return `${s.finals}/${s.total} ${Math.floor(s.progress * 100)}%`;
+  return `${count(s.finals)}/${count(s.total)} ${Math.floor(s.progress * 100)}%`;
 }
 
 /** When the sweep ended: its finish time, or `cancelled` and when. */
