@@ -18,10 +18,10 @@ export async function openReadOnlyConnection(
 
 /**
  * A number that changes whenever another connection (the recorder) has
- * committed: SQLite's `PRAGMA data_version`. Once known, it is served
- * without waiting and re-read in the background at most once per `ttlMs`,
- * so answers keyed on it lag the store by about `ttlMs` and no request
- * ever waits for the check.
+ * committed: SQLite's `PRAGMA data_version`. A reading is trusted for
+ * `ttlMs`, then read again before it is served (a quick statement), so
+ * answers keyed on it lag the store by at most `ttlMs`, however long the
+ * dashboard sat idle before.
  */
 export class StoreVersion {
   private at = Number.NEGATIVE_INFINITY;
@@ -34,18 +34,25 @@ export class StoreVersion {
     private readonly ttlMs: number,
   ) {}
 
-  /** The current version (waits only for the very first reading). */
+  /**
+   * The current version: the last reading while it is younger than the
+   * time to trust it, else a new one (callers share it). A reading that
+   * fails falls back to the last one, if any.
+   */
   get(): Promise<number> {
-    if (performance.now() - this.at >= this.ttlMs && !this.reading) {
-      this.reading = this.read().finally(() => {
+    const last = this.value;
+    if (last !== undefined && performance.now() - this.at < this.ttlMs) {
+      return Promise.resolve(last);
+    }
+    this.reading ??= this.read()
+      .catch((error: unknown) => {
+        if (this.value === undefined) throw error;
+        return this.value;
+      })
+      .finally(() => {
         this.reading = undefined;
       });
-      // A failed check is tried again on the next call; callers waiting
-      // for the first reading still see the error.
-      this.reading.catch(() => undefined);
-    }
-    if (this.value === undefined) return this.reading as Promise<number>;
-    return Promise.resolve(this.value);
+    return this.reading;
   }
 
   private async read(): Promise<number> {
