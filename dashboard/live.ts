@@ -79,6 +79,11 @@ export class LiveHub {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
+    // HEAD asks for the headers only: no stream, no slot taken.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write('retry: 3000\n\n');
     this.listeners.add(res);
     req.on('close', () => this.listeners.delete(res));

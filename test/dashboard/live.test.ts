@@ -118,6 +118,17 @@ describe('live updates', () => {
     }
   });
 
+  test('HEAD of the live stream gives its headers at once and holds nothing', async () => {
+    const reply = await fetch(`${h.dashboard.url}api/events`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(3000),
+    });
+    assert.equal(reply.status, 200);
+    assert.match(reply.headers.get('content-type') ?? '', /text\/event-stream/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(h.dashboard.live.size, 0);
+  });
+
   test('one poll per interval serves every page', async () => {
     const pages = Array.from({ length: 8 }, () =>
       listen(`${h.dashboard.url}api/events`),
