@@ -141,13 +141,26 @@ export interface FailureMapPayload {
   summary: AxisSummary[];
 }
 
-function defaultAxes(varying: SettingName[]): [SettingName, SettingName] {
-  if (varying.includes('activation') && varying.includes('gradient')) {
-    return ['gradient', 'activation'];
+/**
+ * The axes of the map, best first: gradient × activation when both vary,
+ * else the varying settings in spec order, then fixed ones. A setting with
+ * more values than a map axis may have (seed, in a sweep of many seeds) is
+ * left out: it is for filtering.
+ */
+function defaultAxes(
+  varying: SettingName[],
+  values: Record<string, SettingValue[]>,
+): SettingName[] {
+  const fits = (s: SettingName) => (values[s]?.length ?? 0) <= MAX_AXIS_VALUES;
+  const usable = varying.filter(fits);
+  const rest = SETTINGS.filter((s) => !varying.includes(s) && fits(s));
+  if (usable.includes('activation') && usable.includes('gradient')) {
+    const others = usable.filter((s) => s !== 'activation' && s !== 'gradient');
+    return ['gradient', 'activation', ...others, ...rest];
   }
-  const rest = SETTINGS.filter((s) => !varying.includes(s));
-  const [a, b] = [...varying, ...rest];
-  return varying.length === 1 ? [b, a] : [a, b];
+  // One varying setting reads best down the side (y), one fixed across.
+  if (usable.length === 1) return [rest[0], usable[0], ...rest.slice(1)];
+  return [...usable, ...rest];
 }
 
 function axisParam(
@@ -195,8 +208,10 @@ async function computeFailureMap(
   checkParamNames(query, ['x', 'y', ...COMMON], [FILTER_PREFIX]);
   const sweep = await view.sweep(sweepName);
   const axes = await sweepAxes(view, sweep);
-  const [dx, dy] = defaultAxes(axes.varying);
-  const x = axisParam(query, 'x', dx, axes.values);
+  const order = defaultAxes(axes.varying, axes.values);
+  const x = axisParam(query, 'x', order[0], axes.values);
+  // A default y other than the x asked for.
+  const dy = order.find((s) => s !== x) ?? order[1];
   const y = axisParam(query, 'y', dy, axes.values);
   if (x === y) {
     throw new ParamError('y', y, `a setting other than x (${x})`);
