@@ -368,8 +368,8 @@ export function summaryLine(sweep: string, result: SessionResult): string {
 
 /**
  * The flags a follow-up command needs to reach the same results file and
- * Redis as this one: those not already given by default or by the
- * environment. The URL's password is not repeated.
+ * Redis as this one: `--db` unless it is the default, `--redis` always in
+ * distributed mode. The URL's password is not repeated.
  */
 export function sameTargetFlags(
   options: GlobalOptions,
@@ -379,9 +379,11 @@ export function sameTargetFlags(
   if (options.db !== defaultDbPath())
     flags.push(`--db ${shellWord(options.db)}`);
   const redis = withRedis ? options.redis : undefined;
-  if (redis && redis !== process.env.REDIS_URL) {
-    flags.push(`--redis ${shellWord(safeUrl(redis))}`);
-  }
+  // Always said: without it the command would quietly train in this
+  // process. From the environment it is named, not copied.
+  if (redis && redis === process.env.REDIS_URL)
+    flags.push('--redis "$REDIS_URL"');
+  else if (redis) flags.push(`--redis ${shellWord(safeUrl(redis))}`);
   return flags.map((flag) => ` ${flag}`).join('');
 }
 
