@@ -183,7 +183,16 @@ class SweepWorkerImpl implements SweepWorker {
     } catch (error) {
       // Stopped while joining: the closed connections failed the join.
       if (this.stopping) return 'stopped';
-      throw error;
+      // Redis answered with a refusal (a wrong password, say): waiting
+      // will not change it. Let go of everything so the process can end.
+      this.stopping = Promise.resolve('clean');
+      this.subscriber.disconnect();
+      this.client.disconnect();
+      await this.pool.close();
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `cannot join the queue at ${safeUrl(this.options.redisUrl)}: ${why}`,
+      );
     }
   }
 
