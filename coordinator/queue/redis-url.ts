@@ -22,18 +22,42 @@ export function redisUrlProblem(url: string): string | undefined {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     return `the scheme is "${parsed.protocol}"`;
   }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    return 'the user or password is not valid percent-encoding (write % as %25)';
+  }
+  if (parsed.search || parsed.hash) {
+    return (
+      'a query (?…) or fragment (#…) is not read: a password goes ' +
+      'before the host, as the expected form shows'
+    );
+  }
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) {
-    return `the database "${decodeURIComponent(db)}" is not a number`;
+    return `the database "${safeDecode(db)}" is not a number`;
   }
   return undefined;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
- * `text` with the password of every Redis URL in it replaced by `***`, for
- * messages about URLs that may not even parse. As in a URL, the password
- * runs to the last `@` before the host.
+ * `text` with the password of every URL in it replaced by `***`, for
+ * messages about URLs that may not even parse (any scheme: a mistyped one
+ * still carries the password). As in a URL, the password runs to the last
+ * `@` before the host; on a line with more, a little more is hidden. A
+ * `password=` in a query is hidden too.
  */
 export function hidePassword(text: string): string {
-  return text.replace(/(rediss?:\/\/[^:@/\s'"[\]]*:)[^\s'"]*@/g, '$1***@');
+  return text
+    .replace(/([a-z][\w+.-]*:\/\/[^:@/\s'"[\]]*:)[^'"\n]*@/gi, '$1***@')
+    .replace(/([?&](?:password|pass|pwd)=)[^&\s'"]*/gi, '$1***');
 }
