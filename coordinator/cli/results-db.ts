@@ -20,7 +20,17 @@ import type { SweepRow } from '../store/types.ts';
  */
 export function requireDbFile(path: string): void {
   if (existsSync(path)) {
-    if (!statSync(path).isDirectory()) return;
+    const stat = statSync(path);
+    // An empty file would become a results database on opening, even for
+    // a command refused a moment later: it holds no sweep either way.
+    if (stat.isFile() && stat.size === 0) {
+      throw new InputError(
+        `no results database at ${path} (the file is empty); run ` +
+          '"sweep run SPEC" first, or point --db (or SWEEP_DB) at an ' +
+          'existing one',
+      );
+    }
+    if (!stat.isDirectory()) return;
     throw new InputError(
       `cannot open results database ${path}: the path must not be a ` +
         'folder; --db (or SWEEP_DB) names a results file',
