@@ -218,9 +218,10 @@ export async function probeRedis(url: string): Promise<void> {
     const where = why.includes('cannot reach Redis')
       ? why
       : `cannot reach Redis at ${safeUrl(url)}: ${why}`;
+    // Not "leave out --redis": for a sweep that workers have been
+    // training, that would train it all again in this process.
     throw new Error(
-      `${where}; start redis-server there, or leave out --redis and ` +
-        'REDIS_URL to run the sweep in this process',
+      `${where}; is redis-server running there, and is the URL right?`,
     );
   }
 }

@@ -80,11 +80,14 @@ export function formatTrainReport(
   const m = result.metrics;
   const seconds = m.wall_ms / 1000;
   const comparison = status === 'done' ? '≤' : '>';
+  // NaN compares with nothing: say it is not a number instead.
   const verdictLine =
     status === 'diverged'
       ? `diverged at step ${m.diverged_step}`
-      : `${status} (rel_l2 ${formatNumber(m.rel_l2)} ${comparison} ` +
-        `${formatNumber(threshold)})`;
+      : Number.isNaN(m.rel_l2)
+        ? `${status} (rel_l2 is NaN: not ≤ ${formatNumber(threshold)})`
+        : `${status} (rel_l2 ${formatNumber(m.rel_l2)} ${comparison} ` +
+          `${formatNumber(threshold)})`;
   const rows = [
     ['verdict', verdictLine],
     ['rel_l2', formatNumber(m.rel_l2)],
