@@ -475,10 +475,21 @@ async function sendConsole(
   const { view, sqlConsole } = deps;
   const [sweeps, schema] = await Promise.all([view.sweeps(), view.schema()]);
   const examples = exampleQueries(sweeps.map((s) => s.name));
-  const sql = raw === undefined ? examples[0].sql : checkSqlText(raw);
+  let sql = examples[0].sql;
   let result = null;
-  let error = null;
-  if (raw !== undefined) {
+  let error: string | null = null;
+  if (typeof raw === 'string') {
+    // A statement the console refuses (too long, say) is shown back in
+    // its box with the reason, not lost to an error page.
+    try {
+      sql = checkSqlText(raw);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      sql = raw;
+      error = e.message;
+    }
+  } else if (raw !== undefined) sql = checkSqlText(raw);
+  if (raw !== undefined && error === null) {
     try {
       result = await sqlConsole.run(sql);
     } catch (e) {

@@ -239,6 +239,19 @@ describe('hostile input', () => {
     assert.ok(Date.now() - started < 15_000);
   });
 
+  test('a too long statement comes back in the console box with the reason', async () => {
+    const sql = `SELECT 1 AS keep_me -- ${'x'.repeat(20_100)}`;
+    const reply = await h.fetch('/console', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ sql }).toString(),
+    });
+    assert.equal(reply.status, 400);
+    assert.match(reply.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(reply.text, /<textarea[^>]*>SELECT 1 AS keep_me -- x{100}/);
+    assert.match(reply.text, /too long; allowed: at most 20000 characters/);
+  });
+
   test('malformed bodies and too long SQL are 4xx', async () => {
     const bad = await refused(
       '/api/query',
