@@ -105,6 +105,23 @@
     );
   }
 
+  /**
+   * The sentence for values that are not numbers (NaN, ±Infinity: a run
+   * that diverged), which the chart leaves out, or null when there are
+   * none.
+   */
+  function gapNote(what, values) {
+    const missing = values.filter((v) => !Number.isFinite(v)).length;
+    if (missing === 0) return null;
+    const all = missing === values.length;
+    return (
+      `${what} is not a finite number (NaN or ±Infinity) at ` +
+      (all
+        ? `all ${values.length} points: there is nothing to draw.`
+        : `${missing} of ${values.length} points, left out of the chart.`)
+    );
+  }
+
   /** Tick labels that stay readable on a log scale (1e-5, 0.01, 20). */
   function tick(v) {
     if (v === null || v === undefined) return null;
@@ -175,6 +192,8 @@
       const { held, beyond } = hold(raw, lo, hi);
       const note = heldNote(name(i, view.label), beyond, lo, hi);
       if (note) notes.push(note);
+      const gaps = gapNote(name(i, 'the loss'), r.loss.loss);
+      if (gaps) notes.push(gaps);
       raws.push(raw);
       return [r.loss.step, held];
     });
@@ -264,6 +283,8 @@
       const { held, beyond } = hold(raw, lo, hi);
       const note = heldNote(label, beyond, lo, hi);
       if (note) notes.push(note);
+      const gaps = gapNote(name(i, 'u'), s.u);
+      if (gaps) notes.push(gaps);
       series.push({
         label,
         stroke: COLORS[i],

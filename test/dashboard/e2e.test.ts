@@ -344,6 +344,47 @@ describe('dashboard in a browser', () => {
     await shot('run-diverged');
   });
 
+  test('a run whose u is NaN everywhere says so under its charts', async () => {
+    // The store writes NaN as the text "NaN" in a curve's JSON.
+    const step = Array.from({ length: 200 }, (_, i) => i * 5);
+    const loss = step.map((_, i) => (i < 100 ? 1 - i * 0.005 : '"NaN"'));
+    const x = Array.from({ length: 101 }, (_, i) => i / 100);
+    const uStar = x.map((v) => Math.sin(Math.PI * v));
+    const samples =
+      `{"x":${JSON.stringify(x)},"u":[${x.map(() => '"NaN"').join(',')}],` +
+      `"u_star":${JSON.stringify(uStar)}}`;
+    const runId = await new Promise<string>((resolve, reject) => {
+      const db = new sqlite3.Database(join(dir, 'sweeps.sqlite'));
+      db.get<{ run_id: string }>(
+        'SELECT run_id FROM curves ORDER BY run_id ASC LIMIT 1',
+        (error, row) => {
+          if (error || !row) return reject(error);
+          db.run(
+            'UPDATE curves SET loss_json = ?, samples_json = ? WHERE run_id = ?',
+            [
+              `{"step":${JSON.stringify(step)},"loss":[${loss.join(',')}]}`,
+              samples,
+              row.run_id,
+            ],
+            (e) => db.close(() => (e ? reject(e) : resolve(row.run_id))),
+          );
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 1200));
+    await page.goto(`${base}runs/${runId}`);
+    const notes: Record<string, RegExp> = {
+      '#chart-loss': /the loss is not a finite number .* at 100 of 200 points/,
+      '#chart-u':
+        /u is not a finite number .* at all 101 points: there is nothing to draw/,
+      '#chart-err': /u is not a finite number .* at all 101 points/,
+    };
+    for (const [id, note] of Object.entries(notes)) {
+      await page.locator(`${id} canvas`).first().waitFor();
+      assert.match(await text(page.locator(`${id} .chart-note`)), note);
+    }
+  });
+
   test('no page raised a script error, a CSP violation or a dialog', () => {
     // A 400 page is a console "error" for the failed request itself.
     const real = problems.filter(
