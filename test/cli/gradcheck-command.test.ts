@@ -141,6 +141,12 @@ test('a --params file wider than --width allows exits 2 before any work', async 
     paramsIssuesOrNone(theta(20000))[0],
     /^params\.w: .*from 1 to 4096.*\(got 20000 numbers\)$/,
   );
+  // Too wide is the first thing said, whatever else is wrong.
+  const lopsided = { w: Array(20000).fill(0.5), a: [], c: [], d: 0 };
+  assert.deepEqual(
+    paramsIssuesOrNone(lopsided).map((issue) => issue.split(':')[0]),
+    ['params.w'],
+  );
 });
 
 /** The issues readParamsFile finds in this content; none if it reads it. */

@@ -163,6 +163,10 @@ export function readParamsFile(path: string, width?: number): Float64Array {
     const reason = (error as Error).message;
     throw new InputError(`${where}: not valid JSON (${reason})`);
   }
+  // The width first: a file far too wide is refused for that, not for
+  // the other fields' lengths.
+  const w = (parsed as { w?: unknown } | null)?.w;
+  if (width === undefined && Array.isArray(w)) checkFileWidth(where, w.length);
   let theta: Float64Array;
   try {
     theta = paramsFromObject(parsed, width);
@@ -171,7 +175,7 @@ export function readParamsFile(path: string, width?: number): Float64Array {
     const lines = error.issues.map((issue) => `${where}: ${issue}`);
     throw new InputError(lines.join('\n'), lines);
   }
-  checkFileWidth(where, theta);
+  checkFileWidth(where, widthOf(theta));
   return theta;
 }
 
@@ -179,8 +183,7 @@ export function readParamsFile(path: string, width?: number): Float64Array {
  * Refuses a θ whose width (the length of `w`) the run settings do not
  * allow, checked by the same schema as `--width`, before any work.
  */
-function checkFileWidth(where: string, theta: Float64Array): void {
-  const neurons = widthOf(theta);
+function checkFileWidth(where: string, neurons: number): void {
   const checked = runConfigSchema.shape.width.safeParse(neurons);
   if (checked.success) return;
   const reason = checked.error.issues[0]?.message ?? 'not an allowed width';
