@@ -304,7 +304,9 @@ async function report(
   const { store, sweep, options } = command;
   const cells = await store.failureTable(sweep.sweepId);
   const summary = summaryLine(sweep.name, result);
-  const detached = result.outcome === 'detached';
+  // A detached command (even one interrupted while enqueueing) trained
+  // nothing: no table to show.
+  const detached = result.outcome === 'detached' || command.detach;
   const human = [
     ...(detached ? [] : [renderFailureTable(cells), '']),
     summary,

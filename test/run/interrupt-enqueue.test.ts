@@ -63,6 +63,8 @@ test('Ctrl-C while enqueueing stops it; --detach then exits 130', async () => {
     proc.stdout(),
     /`sweep resume many --db \S+ --redis \S+` continues/,
   );
+  // Nothing was trained: no failure table.
+  assert.doesNotMatch(proc.stdout(), /failure rate/);
   // Nothing goes on adding jobs once the command is gone.
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(await waiting(), left);
