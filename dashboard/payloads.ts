@@ -153,7 +153,11 @@ function defaultAxes(
 ): SettingName[] {
   const fits = (s: SettingName) => (values[s]?.length ?? 0) <= MAX_AXIS_VALUES;
   const usable = varying.filter(fits);
-  const rest = SETTINGS.filter((s) => !varying.includes(s) && fits(s));
+  // Fixed settings last, the study's own axes first among them.
+  const rest = [
+    ...(['gradient', 'activation'] as const),
+    ...SETTINGS.filter((s) => s !== 'gradient' && s !== 'activation'),
+  ].filter((s) => !varying.includes(s) && fits(s));
   if (usable.includes('activation') && usable.includes('gradient')) {
     const others = usable.filter((s) => s !== 'activation' && s !== 'gradient');
     return ['gradient', 'activation', ...others, ...rest];

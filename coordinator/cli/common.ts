@@ -84,7 +84,7 @@ export const redisUrlFlag = Object.assign(parseRedisUrlFlag, {
 });
 
 function parseRedisUrlFlag(raw: string): string {
-  const problem = /^rediss?:\/\/[^\s]+$/.test(raw)
+  const problem = /^rediss?:\/\//.test(raw)
     ? redisUrlProblem(raw)
     : 'not a Redis URL';
   if (problem) {

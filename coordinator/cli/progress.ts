@@ -75,7 +75,7 @@ export function formatDuration(ms: number): string {
 
 /** A rate in runs per second with 2–3 significant digits. */
 export function formatRate(perSecond: number): string {
-  if (perSecond >= 100) return perSecond.toFixed(0);
+  if (perSecond >= 100) return count(Math.round(perSecond));
   if (perSecond >= 10) return perSecond.toFixed(1);
   return perSecond.toFixed(2);
 }
@@ -92,10 +92,12 @@ export function formatCounts(
   const parts: string[] = [];
   for (const [state, code] of FINAL_SHOWN) {
     const n = counts[state] ?? 0;
-    if (n > 0) parts.push(paint(`${state} ${n}`, code));
+    if (n > 0) parts.push(paint(`${state} ${count(n)}`, code));
   }
-  if (counts.running) parts.push(paint(`running ${counts.running}`, 36));
-  if (counts.queued) parts.push(`queued ${counts.queued}`);
+  if (counts.running) {
+    parts.push(paint(`running ${count(counts.running)}`, 36));
+  }
+  if (counts.queued) parts.push(`queued ${count(counts.queued)}`);
   return parts.join(separator);
 }
 

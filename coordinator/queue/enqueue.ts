@@ -207,7 +207,11 @@ export async function enqueueRuns(
     if (deferred.length > 0) options.onDeferred?.(deferred);
     return added;
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    // ioredis words a lost connection after its one retry this way.
+    const why = /max retries per request/i.test(message)
+      ? 'the connection was lost'
+      : message;
     throw new Error(
       `enqueueing stopped after ${added.toLocaleString('en-US')} of ` +
         `${plural(runs.length, 'run')} ` +

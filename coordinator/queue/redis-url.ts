@@ -13,10 +13,16 @@ export const REDIS_URL_FORM =
  * a parsable host and port, and a path that is empty or a database number.
  */
 export function redisUrlProblem(url: string): string | undefined {
+  if (/\s/.test(url)) {
+    return 'it holds a space: in a password write it as %20';
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
+    if (url.includes('#')) {
+      return 'not a URL: a # in a password must be written %23';
+    }
     return 'not a URL (is the port from 1 to 65535?)';
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
