@@ -12,6 +12,7 @@ import { clause } from './cli/words.ts';
 import { runLocal } from './local-runner.ts';
 import { connectOnce, safeUrl } from './queue/connection.ts';
 import {
+  EnqueueError,
   enqueueRuns,
   queueCounts,
   type Recorder,
@@ -348,7 +349,8 @@ function distributedSession(
         // Redis went away while enqueueing. Staying, the recorder waits
         // for it and enqueues what has no result when it is back, as for
         // any outage; a detached command cannot stay.
-        if (detach || !isConnectionLoss(error)) throw error;
+        const lost = error instanceof EnqueueError && error.connectionLost;
+        if (detach || !lost) throw error;
         lostWhileEnqueueing = true;
         notify({
           kind: 'error',
@@ -422,13 +424,6 @@ function hintWorkers(url: string, notify: (notice: SessionNotice) => void) {
       if (counts.workers === 0) notify({ kind: 'no-workers', url });
     },
     () => {},
-  );
-}
-
-/** Whether `error` says the connection to Redis was lost or refused. */
-function isConnectionLoss(error: unknown): boolean {
-  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|connection (is )?clos|max retries per request|cannot reach Redis/i.test(
-    messageOf(error),
   );
 }
 

@@ -5,7 +5,8 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunJob } from '../../workers/execute-run.ts';
 import type { RunConfig } from '../../workers/run-config.ts';
-import { plural } from '../cli/words.ts';
+import { count, plural } from '../cli/words.ts';
+import { InputError } from '../input-error.ts';
 import { connectOnce, safeUrl } from './connection.ts';
 import { jobIdOf, jobKey, PREFIX, QUEUE } from './keys.ts';
 import type { Recorder } from './recorder.ts';
@@ -59,6 +60,25 @@ export interface EnqueueOptions {
    * for `sweep resume`.
    */
   signal?: AbortSignal;
+}
+
+/** Why `enqueueRuns` stopped part way, and whether Redis went away. */
+export class EnqueueError extends Error {
+  constructor(
+    message: string,
+    /** The connection to Redis was lost or refused (not a bad job, say). */
+    readonly connectionLost: boolean,
+  ) {
+    super(message);
+    this.name = 'EnqueueError';
+  }
+}
+
+/** Whether an error message from ioredis says the connection went away. */
+export function isConnectionLoss(message: string): boolean {
+  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|connection (is )?clos|max retries per request/i.test(
+    message,
+  );
 }
 
 /** Default first retry delay, milliseconds. */
@@ -173,7 +193,12 @@ export async function enqueueRuns(
   options: EnqueueOptions = {},
 ): Promise<number> {
   const size = options.chunkSize ?? 1000;
-  const redis = await connectOnce(redisUrl);
+  const redis = await connectOnce(redisUrl).catch((error: unknown) => {
+    // A database the server refuses is bad input; anything else here is
+    // Redis out of reach.
+    if (error instanceof InputError) throw error;
+    throw new EnqueueError(String((error as Error)?.message ?? error), true);
+  });
   const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
   // A lost connection rejects the command under way, which is reported;
   // the queue's own 'error' events would otherwise end the process.
@@ -208,14 +233,16 @@ export async function enqueueRuns(
     return added;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const lost = isConnectionLoss(message);
     // ioredis words a lost connection after its one retry this way.
     const why = /max retries per request/i.test(message)
       ? 'the connection was lost'
       : message;
-    throw new Error(
-      `enqueueing stopped after ${added.toLocaleString('en-US')} of ` +
+    throw new EnqueueError(
+      `enqueueing stopped after ${count(added)} of ` +
         `${plural(runs.length, 'run')} ` +
         `(Redis at ${safeUrl(redisUrl)}: ${why})`,
+      lost,
     );
   } finally {
     await queue.close();

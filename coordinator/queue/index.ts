@@ -6,6 +6,7 @@ export { cancelQueued, clearCancelled } from './cancel.ts';
 export { type QueueCounts, queueCounts } from './counts.ts';
 export {
   DEFAULT_BACKOFF_MS,
+  EnqueueError,
   type EnqueueOptions,
   enqueueRuns,
   type QueueSweep,

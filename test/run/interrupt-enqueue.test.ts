@@ -2,9 +2,12 @@
  * Ctrl-C while a large sweep is still being enqueued: enqueueing stops
  * there (the runs left without a job are for `sweep resume`), and even
  * with `--detach` the command exits 130, not 0, saying how to continue.
+ * Redis going away while enqueueing: the coordinator waits for it and
+ * enqueues the rest when it is back.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { isConnectionLoss } from '../../coordinator/queue/enqueue.ts';
 import { queueCounts } from '../../coordinator/queue/index.ts';
 import { killAll, spawnSweep } from '../support/processes.ts';
 import { type RedisServer, startRedis } from '../support/redis.ts';
@@ -68,4 +71,54 @@ test('Ctrl-C while enqueueing stops it; --detach then exits 130', async () => {
   // Nothing goes on adding jobs once the command is gone.
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(await waiting(), left);
+});
+
+test('the messages of a lost connection are told from other failures', () => {
+  for (const lost of [
+    'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.',
+    'Command aborted due to connection close',
+    'read ECONNRESET',
+    'connect ECONNREFUSED 127.0.0.1:6379',
+    'Connection is closed.',
+  ]) {
+    assert.ok(isConnectionLoss(lost), lost);
+  }
+  assert.ok(!isConnectionLoss('ERR unknown command'));
+});
+
+test('Redis lost while enqueueing: the coordinator waits and enqueues the rest', async () => {
+  await server.restart(); // empty: the first test leaves its jobs
+  const runs = 20_000;
+  const spec = writeFile(
+    dir.path,
+    'outage.yaml',
+    [
+      'name: outage',
+      'settings: { steps: 1, width: 2 }',
+      'grid:',
+      '  lr: [1e-3, 2e-3]',
+      `seeds: ${runs / 2}`,
+      '',
+    ].join('\n'),
+  );
+  const proc = spawnSweep([
+    'run',
+    spec,
+    '--db',
+    dir.file('outage.sqlite'),
+    '--redis',
+    server.url,
+  ]);
+  const waiting = async () => (await queueCounts(server.url)).waiting;
+  await until('the first jobs in the queue', async () => (await waiting()) > 0);
+  await server.restart(1000);
+  await until(
+    'every run enqueued again',
+    async () => (await waiting()) === runs,
+  );
+  await proc.waitFor(/Redis back at .*: re-enqueued [\d,]+ runs/);
+  assert.equal(proc.child.exitCode, null, proc.stderr());
+  assert.doesNotMatch(proc.stderr(), /^\s+at /m, 'no stack trace');
+  const exit = await proc.kill('SIGINT');
+  assert.equal(exit.code, 130, proc.stderr());
 });
