@@ -186,9 +186,7 @@ class SweepWorkerImpl implements SweepWorker {
       // Redis answered with a refusal (a wrong password, say): waiting
       // will not change it. Let go of everything so the process can end.
       this.stopping = Promise.resolve('clean');
-      this.subscriber.disconnect();
-      this.client.disconnect();
-      await this.pool.close();
+      await this.release();
       const why = error instanceof Error ? error.message : String(error);
       throw new Error(
         `cannot join the queue at ${safeUrl(this.options.redisUrl)}: ${why}`,
@@ -284,11 +282,16 @@ class SweepWorkerImpl implements SweepWorker {
       `worker ${this.id} stopping before joining ` +
         safeUrl(this.options.redisUrl),
     );
+    await this.release();
+    this.log(`worker ${this.id} stopped`);
+    return 'clean';
+  }
+
+  /** Lets go of Redis and the threads of a worker that holds no runs. */
+  private async release(): Promise<void> {
     this.subscriber.disconnect();
     this.client.disconnect();
     await this.pool.close();
-    this.log(`worker ${this.id} stopped`);
-    return 'clean';
   }
 
   /** Runs still waiting for a thread go back to the queue at once. */
